@@ -1,0 +1,45 @@
+# The two commands a person needs: `make run` and `make test`. Both set up .venv from the lock.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench evaluate lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/candid assess
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/candid kb validate
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/candid bench
+
+evaluate: $(STAMP)
+	$(BIN)/candid evaluate vignettes/
+
+# Refresh the lock after changing dependencies in pyproject.toml (needs `uv` on PATH).
+lock:
+	printf 'setuptools>=69\n' > .build-requirements.in
+	uv pip compile pyproject.toml .build-requirements.in --extra dev --generate-hashes \
+		--python-version 3.11 -o requirements.lock
+	rm -f .build-requirements.in
+
+clean:
+	rm -rf $(VENV)

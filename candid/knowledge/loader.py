@@ -1,0 +1,155 @@
+"""Read a pack folder into a validated `Pack`.
+
+The pack is split over files an editor can review one at a time (one file per cause, as
+sqlfluff keeps one rule per file); this module stitches them together and reports problems by
+file and key so the editor knows where to look.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from candid.knowledge.models import (
+    Cause,
+    Contradiction,
+    Fact,
+    Interview,
+    Pack,
+    PackMeta,
+    ProviderQuestion,
+    Source,
+    StageSpec,
+    Urgency,
+    WorkupItem,
+)
+from candid.knowledge.problems import PackError, Problem
+from candid.knowledge.validator import check_pack
+from candid.knowledge.yaml_io import read_yaml
+
+DEFAULT_PACK = "postcoital_bleeding"
+M = TypeVar("M", bound=BaseModel)
+
+
+def pack_dir(name: str = DEFAULT_PACK) -> Path:
+    return Path(str(files("candid.packs").joinpath(name)))
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top)"
+
+
+def _parse(
+    model: type[M], data: Any, file: str, prefix: str, problems: list[Problem]
+) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        for e in err.errors():
+            key = ".".join(filter(None, [prefix, _loc(tuple(e["loc"]))]))
+            problems.append(Problem(file, key, e["msg"]))
+        return None
+
+
+def _keyed(
+    model: type[M], data: Any, file: str, problems: list[Problem]
+) -> dict[str, M]:
+    """Sections written as `id: {...}` mappings; the id is injected so models carry it."""
+    out: dict[str, M] = {}
+    if not isinstance(data, dict):
+        problems.append(Problem(file, "(top)", "expected a mapping of id to entry"))
+        return out
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            problems.append(Problem(file, str(key), "expected a mapping"))
+            continue
+        parsed = _parse(model, {"id": str(key), **entry}, file, str(key), problems)
+        if parsed is not None:
+            out[str(key)] = parsed
+    return out
+
+
+def _read(folder: Path, name: str, problems: list[Problem]) -> Any:
+    path = folder / name
+    if not path.exists():
+        problems.append(Problem(name, "(file)", "missing"))
+        return None
+    try:
+        return read_yaml(path)
+    except Exception as err:  # a YAML syntax error names the line; keep going for the rest
+        problems.append(Problem(name, "(file)", f"cannot be read as YAML: {err}"))
+        return None
+
+
+def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
+    problems: list[Problem] = []
+    meta = _parse(PackMeta, _read(folder, "pack.yaml", problems), "pack.yaml", "", problems)
+    facts = _keyed(Fact, _read(folder, "facts.yaml", problems), "facts.yaml", problems)
+    sources = _keyed(Source, _read(folder, "sources.yaml", problems), "sources.yaml", problems)
+    workup = _keyed(WorkupItem, _read(folder, "workup.yaml", problems), "workup.yaml", problems)
+    urgency = _parse(Urgency, _read(folder, "urgency.yaml", problems), "urgency.yaml", "", problems)
+    interview = _parse(
+        Interview, _read(folder, "interview.yaml", problems), "interview.yaml", "", problems
+    )
+    raw_stages = _read(folder, "stages.yaml", problems) or []
+    stages = [
+        s
+        for i, item in enumerate(raw_stages)
+        if (s := _parse(StageSpec, item, "stages.yaml", str(i), problems)) is not None
+    ]
+    raw_contra = _read(folder, "contradictions.yaml", problems) or []
+    contradictions = [
+        c
+        for i, item in enumerate(raw_contra)
+        if (c := _parse(Contradiction, item, "contradictions.yaml", str(i), problems)) is not None
+    ]
+    raw_questions = _read(folder, "provider_questions.yaml", problems) or []
+    questions = [
+        q
+        for i, item in enumerate(raw_questions)
+        if (q := _parse(ProviderQuestion, item, "provider_questions.yaml", str(i), problems))
+        is not None
+    ]
+    causes: dict[str, Cause] = {}
+    for path in sorted((folder / "causes").glob("*.yaml")):
+        rel = f"causes/{path.name}"
+        try:
+            data = read_yaml(path)
+        except Exception as err:
+            problems.append(Problem(rel, "(file)", f"cannot be read as YAML: {err}"))
+            continue
+        cause = _parse(Cause, data, rel, "", problems)
+        if cause is None:
+            continue
+        if cause.id != path.stem:
+            problems.append(Problem(rel, "id", f"must match the file name '{path.stem}'"))
+        causes[cause.id] = cause
+    if problems or meta is None or urgency is None or interview is None:
+        raise PackError(problems)
+    pack = Pack(
+        meta=meta,
+        facts=facts,
+        contradictions=contradictions,
+        causes=causes,
+        urgency=urgency,
+        workup=workup,
+        stages=stages,
+        interview=interview,
+        provider_questions=questions,
+        sources=sources,
+    )
+    if validate:
+        found = check_pack(pack)
+        if found:
+            raise PackError(found)
+    return pack
+
+
+@cache
+def load_pack(name: str = DEFAULT_PACK) -> Pack:
+    """The installed pack, loaded and validated once per process."""
+    return load_pack_from(pack_dir(name))

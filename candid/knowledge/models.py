@@ -1,0 +1,352 @@
+"""Pydantic models of a knowledge pack.
+
+The pack is the medicine; these models are its grammar. Every number a clinician-editor writes
+must carry where it comes from (a bibliography key or a labelled estimate), so the models make
+that impossible to forget rather than leaving it to review.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+Site = Literal["vagina", "cervix", "uterus", "other"]
+Level = Literal["routine", "soon", "urgent", "emergency"]
+FactType = Literal["boolean", "integer", "choice"]
+Stage = Literal["lower_tract", "uterine", "rare"]
+Scalar = bool | int | str
+
+
+class Strict(BaseModel):
+    """Unknown keys in the YAML are typos, so they are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """Patient-facing text in every language the pack supports."""
+
+    en: Annotated[str, Field(min_length=1)]
+    es: Annotated[str, Field(min_length=1)]
+
+    def get(self, lang: str) -> str:
+        return self.es if lang == "es" else self.en
+
+
+class Basis(Strict):
+    """Where a number comes from: a source key, an explicit estimate with its rationale, or both."""
+
+    source: str | list[str] | None = None
+    estimate: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_basis(self) -> Basis:
+        if not self.source and not self.estimate:
+            raise ValueError("a number needs a 'source' (bibliography key) or an 'estimate'")
+        return self
+
+    @property
+    def source_keys(self) -> list[str]:
+        if self.source is None:
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+def _key(value: Any) -> str:
+    """YAML writes true/false as booleans; fact values are compared as strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Matcher(Strict):
+    """A comparison on one fact; several keys all have to hold."""
+
+    eq: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    not_in: list[Scalar] | None = None
+    gte: int | None = None
+    lte: int | None = None
+    gt: int | None = None
+    lt: int | None = None
+    known: bool | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Condition(Strict):
+    """All of `facts` hold, and at least one of `any_of` (when given), and none of `none_of`.
+
+    A fact that is unknown never satisfies a comparison, so a rule about a fact that was not
+    asked cannot fire by accident; `known: false` is the way to ask about absence.
+    """
+
+    facts: dict[str, Matcher] = Field(default_factory=dict)
+    any_of: list[Condition] = Field(default_factory=list)
+    none_of: list[Condition] = Field(default_factory=list)
+    always: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """Let authors write `{age: {gte: 55}, pregnant: "yes"}` instead of nesting."""
+        if not isinstance(data, dict):
+            return data
+        reserved = {"any_of", "none_of", "always", "facts"}
+        facts = dict(data.get("facts", {}))
+        out: dict[str, Any] = {k: v for k, v in data.items() if k in reserved and k != "facts"}
+        for name, raw in data.items():
+            if name in reserved:
+                continue
+            if isinstance(raw, dict):
+                facts[name] = raw
+            elif isinstance(raw, list):
+                facts[name] = {"in": raw}
+            else:
+                facts[name] = {"eq": raw}
+        out["facts"] = facts
+        return out
+
+    def fact_names(self) -> set[str]:
+        names = set(self.facts)
+        for sub in (*self.any_of, *self.none_of):
+            names |= sub.fact_names()
+        return names
+
+
+class Probability(Basis):
+    p: Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class PriorRule(Basis):
+    """The prior that applies when `when` holds; rules are tried in order, first match wins."""
+
+    when: Condition
+    p: Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class Prior(Strict):
+    default: Probability
+    rules: list[PriorRule] = Field(default_factory=list)
+
+
+class Likelihood(Basis):
+    """How often each value of a fact is seen when this cause is present, relative to everyone
+    who bleeds after sex (the fact's baseline). 2.0 means twice as common as in that baseline.
+
+    Values not listed share what is left in proportion to the baseline, which keeps the implied
+    distribution a proper one; the validator refuses ratios that would need more than 100%.
+    """
+
+    fact: str
+    lr: dict[str, Annotated[float, Field(gt=0.0)]]
+
+    @field_validator("lr", mode="before")
+    @classmethod
+    def _string_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {_key(k): v for k, v in value.items()}
+        return value
+
+
+class Treatment(Strict):
+    id: str
+    text: Text
+    source: str | list[str] | None = None
+    estimate: str | None = None
+
+    @property
+    def source_keys(self) -> list[str]:
+        if self.source is None:
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+class Code(Strict):
+    system: Literal["icd10", "icd10cm", "snomed"]
+    code: str
+    display: str
+
+
+class Cause(Strict):
+    id: str
+    name: Text
+    clinical_name: str
+    explanation: Text
+    site: Site
+    stage: Stage
+    frequency: Literal["common", "uncommon", "rare"]
+    prior: Prior
+    likelihoods: list[Likelihood] = Field(default_factory=list)
+    excluded_when: list[Condition] = Field(default_factory=list)
+    what_can_be_done: list[Treatment]
+    questions: list[Text]
+    codes: list[Code] = Field(default_factory=list)
+    sources: list[str]
+
+
+class Choice(Strict):
+    label: Text
+    hint: Text | None = None
+
+
+class Bin(Strict):
+    """A range of an integer fact that likelihoods can refer to by name."""
+
+    gte: int | None = None
+    lt: int | None = None
+
+    def contains(self, value: int) -> bool:
+        return (self.gte is None or value >= self.gte) and (self.lt is None or value < self.lt)
+
+
+class Baseline(Basis):
+    """Distribution of a fact's values among people who bleed after sex."""
+
+    probabilities: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
+
+    @field_validator("probabilities", mode="before")
+    @classmethod
+    def _string_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {_key(k): v for k, v in value.items()}
+        return value
+
+
+class Fact(Strict):
+    id: str
+    type: FactType
+    asked_by: Literal["patient", "clinician"]
+    question: Text
+    hint: Text | None = None
+    choices: dict[str, Choice] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    bins: dict[str, Bin] | None = None
+    unknown_allowed: bool = True
+    ask_when: Condition | None = None
+    baseline: Baseline | None = None
+    context: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> Fact:
+        if self.type == "choice" and not self.choices:
+            raise ValueError("a choice fact needs 'choices'")
+        if self.type != "choice" and self.choices:
+            raise ValueError("only choice facts have 'choices'")
+        if self.type == "integer" and (self.minimum is None or self.maximum is None):
+            raise ValueError("an integer fact needs 'minimum' and 'maximum'")
+        return self
+
+    def values(self) -> list[str]:
+        """The values likelihoods and baselines are written over."""
+        if self.type == "boolean":
+            return ["true", "false"]
+        if self.type == "choice":
+            assert self.choices is not None
+            return list(self.choices)
+        return list(self.bins or {})
+
+
+class Contradiction(Strict):
+    """A combination of answers that cannot be true together."""
+
+    when: Condition
+    message: str
+
+
+class UrgencyLevel(Strict):
+    rank: int
+    label: Text
+    meaning: Text
+
+
+class UrgencyRule(Basis):
+    id: str
+    level: Level
+    when: Condition
+    reason: Text
+    red_flag: bool = True
+
+
+class Urgency(Strict):
+    levels: dict[Level, UrgencyLevel]
+    baseline_reason: Text
+    baseline_source: str
+    rules: list[UrgencyRule]
+
+
+class WorkupItem(Strict):
+    id: str
+    name: Text
+    why: Text
+    tests_for: list[str]
+    stage: Stage
+    recommend_when: list[Condition]
+    done_when: Condition | None = None
+    sources: list[str]
+
+
+class StageSpec(Strict):
+    id: Stage
+    title: Text
+    description: Text
+    opens_when: Condition | None = None
+    open_when_common_ruled_out: bool = False
+    sources: list[str]
+
+
+class Interview(Strict):
+    opening: list[str]
+    stop_below_bits: Annotated[float, Field(gt=0.0)]
+    max_questions: Annotated[int, Field(gt=0)]
+    ruled_out_below: Annotated[float, Field(gt=0.0, lt=1.0)]
+    display_at_least: Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class Source(Strict):
+    id: str
+    citation: str
+    url: str | None = None
+    year: int | None = None
+    kind: Literal[
+        "guideline", "systematic_review", "cohort", "case_series", "trial", "review",
+        "case_report", "textbook", "patient_leaflet", "code_list", "other",
+    ]
+
+
+class ProviderQuestion(Strict):
+    """A question worth bringing to the appointment when `when` holds (always, if absent)."""
+
+    id: str
+    when: Condition | None = None
+    text: Text
+
+
+class PackMeta(Strict):
+    id: str
+    version: str
+    title: Text
+    languages: list[str]
+    symptom_codes: list[Code]
+
+
+class Pack(Strict):
+    meta: PackMeta
+    facts: dict[str, Fact]
+    contradictions: list[Contradiction]
+    causes: dict[str, Cause]
+    urgency: Urgency
+    workup: dict[str, WorkupItem]
+    stages: list[StageSpec]
+    interview: Interview
+    provider_questions: list[ProviderQuestion]
+    sources: dict[str, Source]

@@ -1,0 +1,297 @@
+"""Checks a parsed pack for what pydantic cannot see: references between files, coherent
+probabilities, and coverage of the design's contract.
+
+Each check returns problems instead of raising so an editor sees everything at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from candid.knowledge.models import Basis, Condition, Fact, Pack, Treatment
+from candid.knowledge.problems import Problem
+
+REQUIRED_CAUSES = (
+    "cervical_ectropion vaginal_dryness_friction genitourinary_atrophy cervical_dysplasia "
+    "cervical_cancer chlamydia gonorrhea trichomoniasis bacterial_vaginosis cervicitis_other "
+    "cervical_polyp endometrial_polyp submucosal_fibroid unstable_endometrium iud_related "
+    "endometrial_hyperplasia_or_cancer pregnancy_related trauma_laceration procedure_related "
+    "vaginal_endometriosis vaginal_cyst_or_structural vaginal_neoplasia no_cause_found"
+).split()
+REQUIRED_WORKUP = (
+    "pelvic_exam pregnancy_test cervical_screening chlamydia_gonorrhea_naat trichomonas_test "
+    "vaginal_ph_microscopy colposcopy pelvic_ultrasound endometrial_sampling hysteroscopy "
+    "lesion_biopsy iud_position_check"
+).split()
+PRIOR_DIMENSIONS = ("age", "menopause", "pregnant")
+PLACEHOLDERS = ("todo", "tbd", "lorem", "placeholder", "xxx")
+# Tolerance on a distribution that lists every value: editors write rounded numbers.
+SUM_TOLERANCE = 0.2
+
+
+def check_pack(pack: Pack) -> list[Problem]:
+    checks = (
+        _coverage,
+        _sources,
+        _fact_shapes,
+        _conditions,
+        _likelihoods,
+        _priors,
+        _patient_text,
+        _unused_facts,
+        _workup_refs,
+    )
+    return [problem for check in checks for problem in check(pack)]
+
+
+def _coverage(pack: Pack) -> Iterator[Problem]:
+    for cid in REQUIRED_CAUSES:
+        if cid not in pack.causes:
+            yield Problem("causes/", cid, "required cause is missing")
+    for wid in REQUIRED_WORKUP:
+        if wid not in pack.workup:
+            yield Problem("workup.yaml", wid, "required workup item is missing")
+    for level in ("routine", "soon", "urgent", "emergency"):
+        if level not in pack.urgency.levels:
+            yield Problem("urgency.yaml", f"levels.{level}", "required urgency level is missing")
+    for fid in pack.interview.opening:
+        if fid not in pack.facts:
+            yield Problem("interview.yaml", "opening", f"unknown fact '{fid}'")
+
+
+def _bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
+    for fid, fact in pack.facts.items():
+        if fact.baseline is not None:
+            yield "facts.yaml", f"{fid}.baseline", fact.baseline
+    for cid, cause in pack.causes.items():
+        file = f"causes/{cid}.yaml"
+        yield file, "prior.default", cause.prior.default
+        for i, rule in enumerate(cause.prior.rules):
+            yield file, f"prior.rules.{i}", rule
+        for i, lik in enumerate(cause.likelihoods):
+            yield file, f"likelihoods.{i} ({lik.fact})", lik
+        for t in cause.what_can_be_done:
+            yield file, f"what_can_be_done.{t.id}", t
+    for rule in pack.urgency.rules:
+        yield "urgency.yaml", f"rules.{rule.id}", rule
+
+
+def _sources(pack: Pack) -> Iterator[Problem]:
+    known = set(pack.sources)
+    for file, key, basis in _bases(pack):
+        if isinstance(basis, Treatment) and not basis.source_keys and not basis.estimate:
+            yield Problem(file, key, "needs a 'source' or an 'estimate'")
+        for ref in basis.source_keys:
+            if ref not in known:
+                yield Problem(file, key, f"source '{ref}' is not in sources.yaml")
+    for cid, cause in pack.causes.items():
+        for ref in cause.sources:
+            if ref not in known:
+                yield Problem(f"causes/{cid}.yaml", "sources", f"'{ref}' is not in sources.yaml")
+    for wid, item in pack.workup.items():
+        for ref in item.sources:
+            if ref not in known:
+                yield Problem("workup.yaml", f"{wid}.sources", f"'{ref}' is not in sources.yaml")
+    for stage in pack.stages:
+        for ref in stage.sources:
+            if ref not in known:
+                yield Problem("stages.yaml", f"{stage.id}.sources", f"'{ref}' is unknown")
+    if pack.urgency.baseline_source not in known:
+        yield Problem("urgency.yaml", "baseline_source", "is not in sources.yaml")
+
+
+def _fact_shapes(pack: Pack) -> Iterator[Problem]:
+    for fid, fact in pack.facts.items():
+        if fact.type == "integer" and fact.bins:
+            for name, b in fact.bins.items():
+                if b.gte is None and b.lt is None:
+                    yield Problem("facts.yaml", f"{fid}.bins.{name}", "a bin needs gte or lt")
+        if fact.baseline is None:
+            continue
+        values = fact.values()
+        if not values:
+            yield Problem("facts.yaml", f"{fid}.baseline", "an integer fact needs bins")
+            continue
+        given = fact.baseline.probabilities
+        for v in given:
+            if v not in values:
+                yield Problem("facts.yaml", f"{fid}.baseline", f"'{v}' is not a value of {fid}")
+        missing = [v for v in values if v not in given]
+        if missing:
+            yield Problem("facts.yaml", f"{fid}.baseline", f"no probability for {missing}")
+        total = sum(given.values())
+        if abs(total - 1.0) > 0.011:
+            yield Problem("facts.yaml", f"{fid}.baseline", f"probabilities sum to {total:.3f}")
+        if any(p <= 0 for p in given.values()):
+            yield Problem("facts.yaml", f"{fid}.baseline", "every value needs a probability > 0")
+
+
+def _all_conditions(pack: Pack) -> Iterator[tuple[str, str, Condition]]:
+    for fid, fact in pack.facts.items():
+        if fact.ask_when is not None:
+            yield "facts.yaml", f"{fid}.ask_when", fact.ask_when
+    for i, c in enumerate(pack.contradictions):
+        yield "contradictions.yaml", str(i), c.when
+    for cid, cause in pack.causes.items():
+        for i, rule in enumerate(cause.prior.rules):
+            yield f"causes/{cid}.yaml", f"prior.rules.{i}.when", rule.when
+        for i, cond in enumerate(cause.excluded_when):
+            yield f"causes/{cid}.yaml", f"excluded_when.{i}", cond
+    for rule in pack.urgency.rules:
+        yield "urgency.yaml", f"rules.{rule.id}.when", rule.when
+    for wid, item in pack.workup.items():
+        for i, cond in enumerate(item.recommend_when):
+            yield "workup.yaml", f"{wid}.recommend_when.{i}", cond
+        if item.done_when is not None:
+            yield "workup.yaml", f"{wid}.done_when", item.done_when
+    for stage in pack.stages:
+        if stage.opens_when is not None:
+            yield "stages.yaml", f"{stage.id}.opens_when", stage.opens_when
+    for q in pack.provider_questions:
+        if q.when is not None:
+            yield "provider_questions.yaml", f"{q.id}.when", q.when
+
+
+def _value_ok(fact: Fact, value: object) -> bool:
+    if fact.type == "boolean":
+        return isinstance(value, bool)
+    if fact.type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str) and value in (fact.choices or {})
+
+
+def _check_condition(pack: Pack, file: str, key: str, cond: Condition) -> Iterator[Problem]:
+    for name, m in cond.facts.items():
+        fact = pack.facts.get(name)
+        if fact is None:
+            yield Problem(file, key, f"unknown fact '{name}'")
+            continue
+        values = [v for v in (m.eq, *(m.in_ or []), *(m.not_in or [])) if v is not None]
+        for v in values:
+            if not _value_ok(fact, v):
+                yield Problem(file, key, f"{v!r} is not a valid value of '{name}'")
+        if fact.type != "integer" and any(
+            x is not None for x in (m.gte, m.lte, m.gt, m.lt)
+        ):
+            yield Problem(file, key, f"'{name}' is not a number; use eq or in")
+    for sub in (*cond.any_of, *cond.none_of):
+        yield from _check_condition(pack, file, key, sub)
+
+
+def _conditions(pack: Pack) -> Iterator[Problem]:
+    for file, key, cond in _all_conditions(pack):
+        yield from _check_condition(pack, file, key, cond)
+
+
+def _likelihoods(pack: Pack) -> Iterator[Problem]:
+    for cid, cause in pack.causes.items():
+        file = f"causes/{cid}.yaml"
+        seen: set[str] = set()
+        for i, lik in enumerate(cause.likelihoods):
+            key = f"likelihoods.{i} ({lik.fact})"
+            fact = pack.facts.get(lik.fact)
+            if fact is None:
+                yield Problem(file, key, f"unknown fact '{lik.fact}'")
+                continue
+            if lik.fact in seen:
+                yield Problem(file, key, "the same fact is listed twice")
+            seen.add(lik.fact)
+            if fact.context:
+                yield Problem(file, key, f"'{lik.fact}' sets priors; use prior rules instead")
+                continue
+            if fact.baseline is None:
+                yield Problem(file, key, f"'{lik.fact}' has no baseline in facts.yaml")
+                continue
+            base = fact.baseline.probabilities
+            bad = [v for v in lik.lr if v not in base]
+            if bad:
+                yield Problem(file, key, f"{bad} are not values of '{lik.fact}'")
+                continue
+            implied = {v: lik.lr[v] * base[v] for v in lik.lr}
+            over = [v for v, p in implied.items() if p > 1.0]
+            if over:
+                yield Problem(file, key, f"implies a probability above 1 for {over}")
+            total = sum(implied.values())
+            if len(lik.lr) == len(base):
+                if abs(total - 1.0) > SUM_TOLERANCE:
+                    yield Problem(
+                        file,
+                        key,
+                        f"ratios over all values imply a total of {total:.2f}; "
+                        "they should describe a distribution (about 1)",
+                    )
+            elif total >= 1.0:
+                yield Problem(
+                    file, key, f"listed values already take {total:.2f} of the probability; "
+                    "unlisted values would get none"
+                )
+
+
+def _priors(pack: Pack) -> Iterator[Problem]:
+    for cid, cause in pack.causes.items():
+        mentioned: set[str] = set()
+        for rule in cause.prior.rules:
+            mentioned |= rule.when.fact_names()
+        for dim in PRIOR_DIMENSIONS:
+            if dim not in mentioned:
+                yield Problem(
+                    f"causes/{cid}.yaml", "prior.rules", f"no prior rule depends on '{dim}'"
+                )
+
+
+def _texts(pack: Pack) -> Iterator[tuple[str, str, str]]:
+    for cid, cause in pack.causes.items():
+        file = f"causes/{cid}.yaml"
+        for field, text in (("name", cause.name), ("explanation", cause.explanation)):
+            yield file, field, text.en
+            yield file, field, text.es
+        for t in cause.what_can_be_done:
+            yield file, f"what_can_be_done.{t.id}", t.text.en
+        for i, q in enumerate(cause.questions):
+            yield file, f"questions.{i}", q.en
+
+
+def _patient_text(pack: Pack) -> Iterator[Problem]:
+    for cid, cause in pack.causes.items():
+        file = f"causes/{cid}.yaml"
+        if not cause.what_can_be_done:
+            yield Problem(file, "what_can_be_done", "a cause needs at least one option")
+        if not cause.questions:
+            yield Problem(file, "questions", "a cause needs at least one patient question")
+        if len(cause.explanation.en.split()) < 12:
+            yield Problem(file, "explanation", "the patient explanation is too short")
+    for file, key, text in _texts(pack):
+        lowered = text.lower()
+        if any(word in lowered.split() for word in PLACEHOLDERS):
+            yield Problem(file, key, "contains placeholder text")
+
+
+def _used_facts(pack: Pack) -> set[str]:
+    used: set[str] = set()
+    for file, _key, cond in _all_conditions(pack):
+        if file == "facts.yaml":  # asking a question does not make it useful
+            continue
+        used |= cond.fact_names()
+    for cause in pack.causes.values():
+        used |= {lik.fact for lik in cause.likelihoods}
+    return used
+
+
+def _unused_facts(pack: Pack) -> Iterator[Problem]:
+    used = _used_facts(pack)
+    for fid in pack.facts:
+        if fid not in used:
+            yield Problem("facts.yaml", fid, "no cause, rule, workup item or question uses it")
+
+
+def _workup_refs(pack: Pack) -> Iterator[Problem]:
+    for wid, item in pack.workup.items():
+        for cid in item.tests_for:
+            if cid not in pack.causes:
+                yield Problem("workup.yaml", f"{wid}.tests_for", f"unknown cause '{cid}'")
+        if not item.recommend_when:
+            yield Problem("workup.yaml", f"{wid}.recommend_when", "never recommended")
+
+
+def _ids(items: Iterable[str]) -> set[str]:
+    return set(items)
