@@ -43,9 +43,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top)"
 
 
-def _parse(
-    model: type[M], data: Any, file: str, prefix: str, problems: list[Problem]
-) -> M | None:
+def _parse(model: type[M], data: Any, file: str, prefix: str, problems: list[Problem]) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -55,9 +53,7 @@ def _parse(
         return None
 
 
-def _keyed(
-    model: type[M], data: Any, file: str, problems: list[Problem]
-) -> dict[str, M]:
+def _keyed(model: type[M], data: Any, file: str, problems: list[Problem]) -> dict[str, M]:
     """Sections written as `id: {...}` mappings; the id is injected so models carry it."""
     out: dict[str, M] = {}
     if not isinstance(data, dict):

@@ -318,8 +318,17 @@ class Source(Strict):
     url: str | None = None
     year: int | None = None
     kind: Literal[
-        "guideline", "systematic_review", "cohort", "case_series", "trial", "review",
-        "case_report", "textbook", "patient_leaflet", "code_list", "other",
+        "guideline",
+        "systematic_review",
+        "cohort",
+        "case_series",
+        "trial",
+        "review",
+        "case_report",
+        "textbook",
+        "patient_leaflet",
+        "code_list",
+        "other",
     ]
 
 

@@ -6,23 +6,50 @@ Each check returns problems instead of raising so an editor sees everything at o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from candid.knowledge.models import Basis, Condition, Fact, Pack, Treatment
 from candid.knowledge.problems import Problem
 
-REQUIRED_CAUSES = (
-    "cervical_ectropion vaginal_dryness_friction genitourinary_atrophy cervical_dysplasia "
-    "cervical_cancer chlamydia gonorrhea trichomoniasis bacterial_vaginosis cervicitis_other "
-    "cervical_polyp endometrial_polyp submucosal_fibroid unstable_endometrium iud_related "
-    "endometrial_hyperplasia_or_cancer pregnancy_related trauma_laceration procedure_related "
-    "vaginal_endometriosis vaginal_cyst_or_structural vaginal_neoplasia no_cause_found"
-).split()
-REQUIRED_WORKUP = (
-    "pelvic_exam pregnancy_test cervical_screening chlamydia_gonorrhea_naat trichomonas_test "
-    "vaginal_ph_microscopy colposcopy pelvic_ultrasound endometrial_sampling hysteroscopy "
-    "lesion_biopsy iud_position_check"
-).split()
+REQUIRED_CAUSES = [
+    "cervical_ectropion",
+    "vaginal_dryness_friction",
+    "genitourinary_atrophy",
+    "cervical_dysplasia",
+    "cervical_cancer",
+    "chlamydia",
+    "gonorrhea",
+    "trichomoniasis",
+    "bacterial_vaginosis",
+    "cervicitis_other",
+    "cervical_polyp",
+    "endometrial_polyp",
+    "submucosal_fibroid",
+    "unstable_endometrium",
+    "iud_related",
+    "endometrial_hyperplasia_or_cancer",
+    "pregnancy_related",
+    "trauma_laceration",
+    "procedure_related",
+    "vaginal_endometriosis",
+    "vaginal_cyst_or_structural",
+    "vaginal_neoplasia",
+    "no_cause_found",
+]
+REQUIRED_WORKUP = [
+    "pelvic_exam",
+    "pregnancy_test",
+    "cervical_screening",
+    "chlamydia_gonorrhea_naat",
+    "trichomonas_test",
+    "vaginal_ph_microscopy",
+    "colposcopy",
+    "pelvic_ultrasound",
+    "endometrial_sampling",
+    "hysteroscopy",
+    "lesion_biopsy",
+    "iud_position_check",
+]
 PRIOR_DIMENSIONS = ("age", "menopause", "pregnant")
 PLACEHOLDERS = ("todo", "tbd", "lorem", "placeholder", "xxx")
 # Tolerance on a distribution that lists every value: editors write rounded numbers.
@@ -72,8 +99,8 @@ def _bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
             yield file, f"likelihoods.{i} ({lik.fact})", lik
         for t in cause.what_can_be_done:
             yield file, f"what_can_be_done.{t.id}", t
-    for rule in pack.urgency.rules:
-        yield "urgency.yaml", f"rules.{rule.id}", rule
+    for urule in pack.urgency.rules:
+        yield "urgency.yaml", f"rules.{urule.id}", urule
 
 
 def _sources(pack: Pack) -> Iterator[Problem]:
@@ -137,8 +164,8 @@ def _all_conditions(pack: Pack) -> Iterator[tuple[str, str, Condition]]:
             yield f"causes/{cid}.yaml", f"prior.rules.{i}.when", rule.when
         for i, cond in enumerate(cause.excluded_when):
             yield f"causes/{cid}.yaml", f"excluded_when.{i}", cond
-    for rule in pack.urgency.rules:
-        yield "urgency.yaml", f"rules.{rule.id}.when", rule.when
+    for urule in pack.urgency.rules:
+        yield "urgency.yaml", f"rules.{urule.id}.when", urule.when
     for wid, item in pack.workup.items():
         for i, cond in enumerate(item.recommend_when):
             yield "workup.yaml", f"{wid}.recommend_when.{i}", cond
@@ -170,9 +197,7 @@ def _check_condition(pack: Pack, file: str, key: str, cond: Condition) -> Iterat
         for v in values:
             if not _value_ok(fact, v):
                 yield Problem(file, key, f"{v!r} is not a valid value of '{name}'")
-        if fact.type != "integer" and any(
-            x is not None for x in (m.gte, m.lte, m.gt, m.lt)
-        ):
+        if fact.type != "integer" and any(x is not None for x in (m.gte, m.lte, m.gt, m.lt)):
             yield Problem(file, key, f"'{name}' is not a number; use eq or in")
     for sub in (*cond.any_of, *cond.none_of):
         yield from _check_condition(pack, file, key, sub)
@@ -222,8 +247,10 @@ def _likelihoods(pack: Pack) -> Iterator[Problem]:
                     )
             elif total >= 1.0:
                 yield Problem(
-                    file, key, f"listed values already take {total:.2f} of the probability; "
-                    "unlisted values would get none"
+                    file,
+                    key,
+                    f"listed values already take {total:.2f} of the probability; "
+                    "unlisted values would get none",
                 )
 
 
@@ -291,7 +318,3 @@ def _workup_refs(pack: Pack) -> Iterator[Problem]:
                 yield Problem("workup.yaml", f"{wid}.tests_for", f"unknown cause '{cid}'")
         if not item.recommend_when:
             yield Problem("workup.yaml", f"{wid}.recommend_when", "never recommended")
-
-
-def _ids(items: Iterable[str]) -> set[str]:
-    return set(items)

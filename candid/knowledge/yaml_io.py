@@ -30,4 +30,4 @@ PackLoader.add_implicit_resolver(
 
 def read_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=PackLoader)  # noqa: S506 - PackLoader is a SafeLoader
+        return yaml.load(handle, Loader=PackLoader)

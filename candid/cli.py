@@ -1,0 +1,226 @@
+"""The `candid` command: assess, evaluate, kb validate, bench."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from candid.engine import FactsError, assess
+from candid.evaluation.metrics import Report, evaluate
+from candid.evaluation.vignettes import VignetteFileError, load_vignettes
+from candid.knowledge.loader import load_pack, load_pack_from, pack_dir
+from candid.knowledge.models import Pack
+from candid.knowledge.problems import PackError
+
+app = typer.Typer(
+    help="Candid: a private, evidence-based guide for bleeding after sex.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+kb = typer.Typer(help="Check and inspect the knowledge pack.", no_args_is_help=True)
+app.add_typer(kb, name="kb")
+
+out = Console()
+err = Console(stderr=True)
+USAGE_ERROR = 2
+Lang = Annotated[str, typer.Option("--lang", help="Language of the text: en or es.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(USAGE_ERROR)
+
+
+def _pack() -> Pack:
+    try:
+        return load_pack()
+    except PackError as e:
+        raise _fail("the knowledge pack is invalid; run `candid kb validate`\n" + str(e)) from None
+
+
+def _read_facts(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise _fail(f"cannot read {path}: {e.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise _fail(f"{path} is not valid JSON (line {e.lineno}: {e.msg})") from None
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("en", "es"):
+        raise _fail(f"--lang {lang!r} is not supported (allowed: en, es)")
+
+
+@app.command("assess")
+def assess_cmd(
+    facts: Annotated[
+        Path | None, typer.Option("--facts", help="JSON file of facts (DESIGN.md contract).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the assessment as JSON.")] = False,
+    lang: Lang = "en",
+) -> None:
+    """Interview a person in the terminal, or assess the facts in a file."""
+    _check_lang(lang)
+    pack = _pack()
+    if facts is None:
+        if as_json:
+            raise _fail("--json needs --facts FILE")
+        from candid.terminal.interview import run_interview
+
+        try:
+            run_interview(pack, out, lang)
+        except (KeyboardInterrupt, EOFError):
+            err.print("\nStopped. Nothing was saved.")
+            raise typer.Exit(1) from None
+        return
+    raw = _read_facts(facts)
+    try:
+        result = assess(pack, raw, lang=lang)
+    except FactsError as e:
+        for problem in e.problems:
+            err.print(f"[red]error:[/red] {problem}", highlight=False)
+        raise typer.Exit(USAGE_ERROR) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from candid.terminal.report import render
+
+        render(result, out)
+
+
+def _print_report(report: Report) -> None:
+    table = Table(title=f"Vignettes: {report.n} cases")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("cases", justify="right")
+    rows = [
+        ("top1", report.top1, report.n_with_causes),
+        ("top3", report.top3, report.n_with_causes),
+        ("urgency_exact", report.urgency_exact, report.n_with_urgency),
+        ("under_triage", report.under_triage, report.n_with_urgency),
+        ("over_triage", report.over_triage, report.n_with_urgency),
+        ("workup_recall", report.workup_recall, report.n_with_workup),
+    ]
+    for name, value, n in rows:
+        table.add_row(name, f"{value:.3f}", str(n))
+    out.print(table)
+    misses = [c for c in report.cases if c.top3 is False or c.error]
+    under = [c for c in report.cases if c.expected_urgency and c.urgency != c.expected_urgency]
+    if misses or under:
+        detail = Table(title="Cases to look at")
+        for col in ("id", "expected", "top 3", "urgency (expected)", "note"):
+            detail.add_column(col)
+        for c in sorted({id(x): x for x in misses + under}.values(), key=lambda x: x.id):
+            detail.add_row(
+                c.id,
+                ", ".join(c.expected_causes),
+                ", ".join(str(p["id"]) for p in c.predicted[:3]),
+                f"{c.urgency} ({c.expected_urgency})",
+                c.error or "",
+            )
+        out.print(detail)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    file: Annotated[Path, typer.Argument(help="A vignette .jsonl file or a folder of them.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Run vignettes through the engine and print top1, top3, triage and workup metrics."""
+    pack = _pack()
+    try:
+        cases = load_vignettes(file)
+    except VignetteFileError as e:
+        raise _fail(str(e)) from None
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("Assessing", total=len(cases))
+        report = evaluate(
+            cases,
+            lambda case: assess(pack, case.facts),
+            progress=lambda: progress.advance(task),
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    else:
+        _print_report(report)
+    if report.errors:
+        err.print(f"[yellow]{report.errors} case(s) had invalid facts; see 'error' per case[/]")
+
+
+@kb.command("validate")
+def kb_validate(
+    path: Annotated[
+        Path | None, typer.Option("--path", help="A pack folder (default: the installed pack).")
+    ] = None,
+) -> None:
+    """Check the pack: references, probabilities, sources, texts; print what is wrong."""
+    folder = path or pack_dir()
+    try:
+        pack = load_pack_from(folder)
+    except PackError as e:
+        for problem in e.problems:
+            out.print(f"[red]✗[/red] {problem}", highlight=False)
+        err.print(f"{len(e.problems)} problem(s) in {folder}")
+        raise typer.Exit(1) from None
+    estimates = sum(
+        1 for c in pack.causes.values() for lik in c.likelihoods if lik.estimate and not lik.source
+    )
+    out.print(
+        f"[green]✓[/green] {pack.meta.id} {pack.meta.version}: {len(pack.causes)} causes, "
+        f"{len(pack.facts)} facts, {len(pack.urgency.rules)} urgency rules, "
+        f"{len(pack.workup)} workup items, {len(pack.sources)} sources; "
+        f"{estimates} likelihoods rest on labelled estimates only"
+    )
+
+
+@kb.command("facts")
+def kb_facts() -> None:
+    """List the facts the engine accepts, with their allowed values."""
+    from candid.engine.facts import allowed_values
+
+    pack = _pack()
+    table = Table()
+    for col in ("fact", "who", "allowed"):
+        table.add_column(col)
+    for fid, fact in pack.facts.items():
+        table.add_row(fid, fact.asked_by, allowed_values(fact))
+    out.print(table)
+
+
+@app.command("bench")
+def bench_cmd(
+    runs: Annotated[int, typer.Option(min=100, help="Timed assessments.")] = 3000,
+    vignettes: Annotated[
+        Path, typer.Option(help="Vignette file or folder supplying the fact profiles.")
+    ] = Path("vignettes"),
+) -> None:
+    """Assessments per second and p50/p99 latency of one full assessment."""
+    from candid.bench import GOAL_P50_MS, run_bench
+
+    pack = _pack()
+    try:
+        profiles = [case.facts for case in load_vignettes(vignettes)]
+    except VignetteFileError as e:
+        raise _fail(f"{e} (pass --vignettes)") from None
+    result = run_bench(pack, profiles, runs=runs)
+    out.print(
+        f"{result.runs} assessments over {len(profiles)} profiles: "
+        f"{result.per_second:,.0f}/s, p50 {result.p50_ms:.3f} ms, p99 {result.p99_ms:.3f} ms, "
+        f"mean {result.mean_ms:.3f} ms; p50 is {result.p50_vs_goal:.2f}x the "
+        f"{GOAL_P50_MS:.0f} ms goal"
+    )
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,235 @@
+"""One call from facts to the full assessment: validate, infer, triage, workup, explain, ask."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import numpy as np
+
+from candid.engine.assessment import (
+    Assessment,
+    CauseOut,
+    CodeOut,
+    EvidenceOut,
+    OptionOut,
+    QuestionOut,
+    SiteOut,
+    StageOut,
+    UrgencyOut,
+    WorkupOut,
+)
+from candid.engine.compiled import SITES, CompiledPack, compiled
+from candid.engine.conditions import Facts
+from candid.engine.explain import evidence_for, prior_reason
+from candid.engine.facts import FactProblem, FactsError, validate_facts
+from candid.engine.infer import Posterior, posterior
+from candid.engine.next_question import Choice, next_question
+from candid.engine.triage import Triage, triage
+from candid.engine.workup import open_stages, workup
+from candid.knowledge.models import Pack
+
+LANGUAGES = ("en", "es")
+# How many likely causes contribute their own questions to the list for the provider.
+QUESTION_CAUSES = 3
+
+
+def assess(
+    pack: Pack,
+    raw_facts: Mapping[str, Any],
+    *,
+    lang: str = "en",
+    skipped: Collection[str] = (),
+) -> Assessment:
+    """Raises FactsError (naming each bad fact) for input that breaks the contract."""
+    if lang not in LANGUAGES:
+        raise FactsError([FactProblem("(language)", f"{lang!r} is not supported", "en, es")])
+    cp = compiled(pack)
+    facts = validate_facts(pack, raw_facts, cp.contradictions)
+    unknown_skips = [s for s in skipped if s not in pack.facts]
+    if unknown_skips:
+        raise FactsError([FactProblem(s, "is not a known fact", "fact ids") for s in unknown_skips])
+    post = posterior(cp, facts)
+    tri = triage(cp, facts)
+    choice = next_question(cp, facts, post, tri, skipped)
+    return _present(cp, facts, post, tri, choice, lang)
+
+
+def _present(
+    cp: CompiledPack,
+    facts: Facts,
+    post: Posterior,
+    tri: Triage,
+    choice: Choice | None,
+    lang: str,
+) -> Assessment:
+    pack = cp.pack
+    cited: set[str] = set()
+    causes = _causes(cp, facts, post, lang, cited)
+    urgency = _urgency(cp, tri, lang, cited)
+    items = []
+    for entry in workup(cp, facts):
+        item = pack.workup[entry.id]
+        cited.update(item.sources)
+        items.append(
+            WorkupOut.model_construct(
+                id=entry.id,
+                name=item.name.get(lang),
+                why=item.why.get(lang),
+                tests_for=list(item.tests_for),
+                stage=entry.stage,
+                status=entry.status,
+                citations=list(item.sources),
+            )
+        )
+    opened = open_stages(cp, facts, post.probability)
+    stages = [
+        StageOut.model_construct(
+            id=s.id,
+            title=s.title.get(lang),
+            description=s.description.get(lang),
+            open=s.id in opened,
+        )
+        for s in pack.stages
+    ]
+    return Assessment.model_construct(
+        pathway=pack.meta.id,
+        knowledge_version=pack.meta.version,
+        language=lang,
+        urgency=urgency,
+        sources_of_bleeding=sorted(
+            (SiteOut.model_construct(site=s, probability=round(post.sites[s], 4)) for s in SITES),
+            key=lambda s: -s.probability,
+        ),
+        causes=causes,
+        workup=items,
+        evaluation_stages=stages,
+        questions_for_provider=_provider_questions(cp, facts, causes, lang),
+        next_question=_question(cp, choice, lang),
+        sources={key: pack.sources[key].citation for key in sorted(cited)},
+    )
+
+
+def _urgency(cp: CompiledPack, tri: Triage, lang: str, cited: set[str]) -> UrgencyOut:
+    pack = cp.pack
+    rules = {r.id: r for r in pack.urgency.rules}
+    reasons = [rules[rid].reason.get(lang) for rid in tri.fired]
+    citations: list[str] = []
+    for rid in tri.fired:
+        citations.extend(k for k in rules[rid].source_keys if k not in citations)
+    reasons.append(pack.urgency.baseline_reason.get(lang))
+    citations.append(pack.urgency.baseline_source)
+    cited.update(citations)
+    level = pack.urgency.levels[tri.level]  # type: ignore[index]
+    return UrgencyOut.model_construct(
+        level=tri.level,
+        label=level.label.get(lang),
+        meaning=level.meaning.get(lang),
+        reasons=reasons,
+        red_flags=list(tri.fired),
+        interrupt=tri.is_emergency,
+        citations=citations,
+    )
+
+
+def _causes(
+    cp: CompiledPack, facts: Facts, post: Posterior, lang: str, cited: set[str]
+) -> list[CauseOut]:
+    pack = cp.pack
+    threshold = pack.interview.display_at_least
+    order = np.argsort(-post.probability, kind="stable")
+    out = []
+    for i in order:
+        p = float(post.probability[i])
+        if post.prior[i] <= 0:
+            continue  # impossible for this person (no cervix, no uterus, ...)
+        cause = pack.causes[cp.cause_ids[i]]
+        evidence = evidence_for(cp, facts, int(i), lang)
+        start = prior_reason(post, int(i), lang)
+        supporting = [text for _, _, r, text, _ in evidence if r > 1]
+        opposing = [text for _, _, r, text, _ in evidence if r < 1]
+        citations = list(dict.fromkeys([*cause.sources, *(c for e in evidence for c in e[4])]))
+        cited.update(citations)
+        treatments = cause.what_can_be_done
+        for t in treatments:
+            cited.update(t.source_keys)
+        out.append(
+            CauseOut.model_construct(
+                id=cause.id,
+                name=cause.name.get(lang),
+                probability=round(p, 4),
+                site=cause.site,
+                stage=cause.stage,
+                likely=p >= threshold,
+                explanation=cause.explanation.get(lang),
+                for_=([start] if start else []) + supporting,
+                against=opposing,
+                evidence=[
+                    EvidenceOut.model_construct(
+                        fact=f,
+                        value=v,
+                        direction="for" if r > 1 else "against",
+                        ratio=round(r, 3),
+                        text=text,
+                        citations=cites,
+                    )
+                    for f, v, r, text, cites in evidence
+                ],
+                what_can_be_done=[t.text.get(lang) for t in treatments],
+                questions=[q.get(lang) for q in cause.questions],
+                codes=[
+                    CodeOut.model_construct(system=c.system, code=c.code, display=c.display)
+                    for c in cause.codes
+                ],
+                citations=citations,
+            )
+        )
+    return out
+
+
+def _provider_questions(
+    cp: CompiledPack, facts: Facts, causes: list[CauseOut], lang: str
+) -> list[str]:
+    out: list[str] = []
+    for q, test in zip(cp.pack.provider_questions, cp.provider_question_tests, strict=True):
+        if test is None or test(facts):
+            out.append(q.text.get(lang))
+    for cause in [c for c in causes if c.likely][:QUESTION_CAUSES]:
+        for text in cause.questions:
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def _question(cp: CompiledPack, choice: Choice | None, lang: str) -> QuestionOut | None:
+    if choice is None:
+        return None
+    fact = cp.pack.facts[choice.fact]
+    options: list[OptionOut] = []
+    if fact.type == "boolean":
+        yes, no = ("Sí", "No") if lang == "es" else ("Yes", "No")
+        options = [
+            OptionOut.model_construct(value=True, label=yes, hint=None),
+            OptionOut.model_construct(value=False, label=no, hint=None),
+        ]
+    elif fact.type == "choice":
+        options = [
+            OptionOut.model_construct(
+                value=value,
+                label=c.label.get(lang),
+                hint=c.hint.get(lang) if c.hint else None,
+            )
+            for value, c in (fact.choices or {}).items()
+        ]
+    return QuestionOut.model_construct(
+        fact=fact.id,
+        text=fact.question.get(lang),
+        hint=fact.hint.get(lang) if fact.hint else None,
+        type=fact.type,
+        choices=[o.value for o in options],
+        options=options,
+        minimum=fact.minimum,
+        maximum=fact.maximum,
+        reason=choice.reason,
+        expected_gain_bits=round(choice.expected_gain_bits, 4),
+    )

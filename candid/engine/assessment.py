@@ -1,0 +1,111 @@
+"""The assessment: the one output shape shared by the CLI, the API and the pages (DESIGN.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FactValueOut = bool | int | str
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class UrgencyOut(Out):
+    level: str
+    label: str
+    meaning: str
+    reasons: list[str]
+    red_flags: list[str]
+    interrupt: bool
+    citations: list[str]
+
+
+class SiteOut(Out):
+    site: str
+    probability: float
+
+
+class EvidenceOut(Out):
+    fact: str
+    value: FactValueOut
+    direction: str  # "for" or "against"
+    ratio: float
+    text: str
+    citations: list[str]
+
+
+class CodeOut(Out):
+    system: str
+    code: str
+    display: str
+
+
+class CauseOut(Out):
+    id: str
+    name: str
+    probability: float
+    site: str
+    stage: str
+    likely: bool
+    explanation: str
+    for_: list[str] = Field(alias="for", serialization_alias="for")
+    against: list[str]
+    evidence: list[EvidenceOut]
+    what_can_be_done: list[str]
+    questions: list[str]
+    codes: list[CodeOut]
+    citations: list[str]
+
+
+class WorkupOut(Out):
+    id: str
+    name: str
+    why: str
+    tests_for: list[str]
+    stage: str
+    status: str
+    citations: list[str]
+
+
+class StageOut(Out):
+    id: str
+    title: str
+    description: str
+    open: bool
+
+
+class OptionOut(Out):
+    value: FactValueOut
+    label: str
+    hint: str | None = None
+
+
+class QuestionOut(Out):
+    fact: str
+    text: str
+    hint: str | None
+    type: str
+    choices: list[FactValueOut]
+    options: list[OptionOut]
+    minimum: int | None = None
+    maximum: int | None = None
+    reason: str
+    expected_gain_bits: float
+
+
+class Assessment(Out):
+    pathway: str
+    knowledge_version: str
+    language: str
+    urgency: UrgencyOut
+    sources_of_bleeding: list[SiteOut]
+    causes: list[CauseOut]
+    workup: list[WorkupOut]
+    evaluation_stages: list[StageOut]
+    questions_for_provider: list[str]
+    next_question: QuestionOut | None
+    sources: dict[str, str]
+
+    def to_json_dict(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,223 @@
+"""A pack turned into arrays and closures, built once per process.
+
+The posterior, the next question and the interview all run on every answer; doing the pack's
+bookkeeping (bins, unlisted values, conditions) once here is what keeps an assessment well
+under a millisecond.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from candid.engine.conditions import Facts, FactValue, Status, Test, compile_status, compile_test
+from candid.engine.facts import compile_contradictions
+from candid.knowledge.models import Cause, Fact, Likelihood, Pack
+
+FloatArray = npt.NDArray[np.float64]
+SITES = ("vagina", "cervix", "uterus", "other")
+LEAK = "no_cause_found"
+SITE_REQUIRES = {"cervix": "has_cervix", "uterus": "has_uterus"}
+
+
+@dataclass(frozen=True)
+class EvidenceFact:
+    """One fact that acts as evidence: log-ratios per value (rows) for every cause (columns)."""
+
+    id: str
+    values: tuple[str, ...]
+    baseline: FloatArray
+    log_lr: FloatArray
+    lr: FloatArray
+    bins: tuple[tuple[str, int | None, int | None], ...]
+
+    def value_index(self, value: FactValue) -> int | None:
+        if isinstance(value, bool):
+            key = "true" if value else "false"
+        elif isinstance(value, int):
+            for i, (_, gte, lt) in enumerate(self.bins):
+                if (gte is None or value >= gte) and (lt is None or value < lt):
+                    return i
+            return None
+        else:
+            key = value
+        try:
+            return self.values.index(key)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class PriorRuleC:
+    test: Test
+    p: float
+
+
+@dataclass(frozen=True)
+class CompiledCause:
+    index: int
+    id: str
+    site: str
+    default_p: float
+    rules: tuple[PriorRuleC, ...]
+    exclusions: tuple[Test, ...]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    rank: int
+    test: Test
+    status: Status
+    facts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    pack: Pack
+    cause_ids: tuple[str, ...]
+    causes: tuple[CompiledCause, ...]
+    leak_index: int
+    site_masks: dict[str, npt.NDArray[np.bool_]]
+    evidence: dict[str, EvidenceFact]
+    rules: tuple[CompiledRule, ...]
+    level_rank: dict[str, int]
+    rank_level: dict[int, str]
+    workup_recommend: dict[str, tuple[Test, ...]]
+    workup_done: dict[str, Test | None]
+    stage_opens: dict[str, Test | None]
+    ask_when: dict[str, Status]
+    contradictions: list[tuple[Test, str, str]]
+    provider_question_tests: tuple[Test | None, ...]
+    common_mask: npt.NDArray[np.bool_]
+
+
+def _distribution(fact: Fact, lik: Likelihood, base: dict[str, float]) -> dict[str, float]:
+    """P(value | cause) implied by the ratios; unlisted values share the rest by baseline."""
+    values = fact.values()
+    listed = {v: lik.lr[v] * base[v] for v in values if v in lik.lr}
+    rest = [v for v in values if v not in lik.lr]
+    if not rest:
+        total = sum(listed.values())
+        return {v: p / total for v, p in listed.items()}
+    remaining = max(1.0 - sum(listed.values()), 1e-6)
+    rest_base = sum(base[v] for v in rest)
+    return {**listed, **{v: remaining * base[v] / rest_base for v in rest}}
+
+
+def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]:
+    out: dict[str, EvidenceFact] = {}
+    by_fact: dict[str, dict[int, Likelihood]] = {}
+    for i, cid in enumerate(cause_ids):
+        for lik in pack.causes[cid].likelihoods:
+            by_fact.setdefault(lik.fact, {})[i] = lik
+    for fid, liks in by_fact.items():
+        fact = pack.facts[fid]
+        assert fact.baseline is not None
+        values = tuple(fact.values())
+        base = fact.baseline.probabilities
+        lr = np.ones((len(values), len(cause_ids)))
+        for ci, lik in liks.items():
+            dist = _distribution(fact, lik, base)
+            for vi, v in enumerate(values):
+                lr[vi, ci] = dist[v] / base[v]
+        bins = tuple((name, b.gte, b.lt) for name, b in (fact.bins or {}).items())
+        out[fid] = EvidenceFact(
+            id=fid,
+            values=values,
+            baseline=np.array([base[v] for v in values]),
+            log_lr=np.log(lr),
+            lr=lr,
+            bins=bins,
+        )
+    return out
+
+
+def _compile_cause(index: int, cause: Cause) -> CompiledCause:
+    return CompiledCause(
+        index=index,
+        id=cause.id,
+        site=cause.site,
+        default_p=cause.prior.default.p,
+        rules=tuple(PriorRuleC(compile_test(r.when), r.p) for r in cause.prior.rules),
+        exclusions=tuple(compile_test(c) for c in cause.excluded_when),
+    )
+
+
+def compile_pack(pack: Pack) -> CompiledPack:
+    cause_ids = tuple(pack.causes)
+    causes = tuple(_compile_cause(i, pack.causes[c]) for i, c in enumerate(cause_ids))
+    site_masks = {
+        site: np.array([c.site == site and c.id != LEAK for c in causes]) for site in SITES
+    }
+    level_rank: dict[str, int] = {name: lvl.rank for name, lvl in pack.urgency.levels.items()}
+    rules = tuple(
+        CompiledRule(
+            id=r.id,
+            rank=level_rank[r.level],
+            test=compile_test(r.when),
+            status=compile_status(r.when),
+            facts=tuple(sorted(r.when.fact_names())),
+        )
+        for r in pack.urgency.rules
+    )
+    return CompiledPack(
+        pack=pack,
+        cause_ids=cause_ids,
+        causes=causes,
+        leak_index=cause_ids.index(LEAK),
+        site_masks=site_masks,
+        evidence=_evidence(pack, cause_ids),
+        rules=rules,
+        level_rank=level_rank,
+        rank_level={v: k for k, v in level_rank.items()},
+        workup_recommend={
+            wid: tuple(compile_test(c) for c in item.recommend_when)
+            for wid, item in pack.workup.items()
+        },
+        workup_done={
+            wid: compile_test(item.done_when) if item.done_when else None
+            for wid, item in pack.workup.items()
+        },
+        stage_opens={
+            s.id: compile_test(s.opens_when) if s.opens_when else None for s in pack.stages
+        },
+        ask_when={fid: compile_status(f.ask_when) for fid, f in pack.facts.items() if f.ask_when},
+        contradictions=compile_contradictions(pack),
+        provider_question_tests=tuple(
+            compile_test(q.when) if q.when else None for q in pack.provider_questions
+        ),
+        common_mask=np.array([pack.causes[c].frequency == "common" for c in cause_ids]),
+    )
+
+
+_COMPILED: dict[int, CompiledPack] = {}
+
+
+def compiled(pack: Pack) -> CompiledPack:
+    """Compile once per pack object (packs are immutable)."""
+    found = _COMPILED.get(id(pack))
+    if found is None or found.pack is not pack:
+        found = compile_pack(pack)
+        _COMPILED[id(pack)] = found
+    return found
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def prior_probability(cause: CompiledCause, facts: Facts) -> float:
+    """First matching rule wins; 0 when the cause is impossible for this person."""
+    required = SITE_REQUIRES.get(cause.site)
+    if required is not None and facts.get(required) is False:
+        return 0.0
+    if any(test(facts) for test in cause.exclusions):
+        return 0.0
+    for rule in cause.rules:
+        if rule.test(facts):
+            return rule.p
+    return cause.default_p

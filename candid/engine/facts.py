@@ -1,0 +1,99 @@
+"""Checking a person's facts against the pack's contract.
+
+Every problem names the fact and what is allowed, so the CLI, the API and the web pages can
+show it to a person instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from candid.engine.conditions import FactValue, Test, compile_test
+from candid.knowledge.models import Fact, Pack
+
+
+@dataclass(frozen=True)
+class FactProblem:
+    fact: str
+    message: str
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.fact}: {self.message} (allowed: {self.allowed})"
+
+
+class FactsError(ValueError):
+    """The facts break the contract; `problems` lists every one, not only the first."""
+
+    def __init__(self, problems: list[FactProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def allowed_values(fact: Fact) -> str:
+    if fact.type == "boolean":
+        return "true or false"
+    if fact.type == "integer":
+        return f"a whole number from {fact.minimum} to {fact.maximum}"
+    return ", ".join(fact.choices or {})
+
+
+def _check_one(fact: Fact, value: Any) -> str | None:
+    if fact.type == "boolean":
+        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if fact.type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return "expected a whole number without a decimal point"
+            return f"expected a whole number, got {value!r}"
+        assert fact.minimum is not None and fact.maximum is not None
+        if not fact.minimum <= value <= fact.maximum:
+            return f"{value} is out of range"
+        return None
+    if not isinstance(value, str) or value not in (fact.choices or {}):
+        return f"{value!r} is not one of the choices"
+    return None
+
+
+def compile_contradictions(pack: Pack) -> list[tuple[Test, str, str]]:
+    out = []
+    for rule in pack.contradictions:
+        names = sorted(rule.when.fact_names())
+        out.append((compile_test(rule.when), rule.message, names[-1] if names else "(facts)"))
+    return out
+
+
+def validate_facts(
+    pack: Pack,
+    raw: Mapping[str, Any],
+    contradictions: list[tuple[Test, str, str]] | None = None,
+) -> dict[str, FactValue]:
+    """Return the known facts (null means unknown and is dropped) or raise FactsError."""
+    if not isinstance(raw, Mapping):
+        raise FactsError([FactProblem("(facts)", "expected a JSON object", "an object of facts")])
+    problems: list[FactProblem] = []
+    facts: dict[str, FactValue] = {}
+    for name, value in raw.items():
+        fact = pack.facts.get(name) if isinstance(name, str) else None
+        if fact is None:
+            problems.append(
+                FactProblem(str(name), "is not a known fact", "see `candid kb facts` for the list")
+            )
+            continue
+        if value is None:
+            continue
+        error = _check_one(fact, value)
+        if error:
+            problems.append(FactProblem(name, error, allowed_values(fact)))
+            continue
+        facts[name] = value
+    if not problems:
+        checks = contradictions if contradictions is not None else compile_contradictions(pack)
+        for test, message, name in checks:
+            if test(facts):
+                problems.append(FactProblem(name, message, "answers that agree with each other"))
+    if problems:
+        raise FactsError(problems)
+    return facts

@@ -1,0 +1,47 @@
+"""The evaluations to offer, in the order of the evaluation (stages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from candid.engine.compiled import CompiledPack, FloatArray
+from candid.engine.conditions import Facts
+
+STAGE_ORDER = ("lower_tract", "uterine", "rare")
+
+
+@dataclass(frozen=True)
+class WorkupEntry:
+    id: str
+    stage: str
+    status: str  # "recommended" or "done"
+
+
+def open_stages(cp: CompiledPack, facts: Facts, probability: FloatArray) -> list[str]:
+    """Lower tract always; later stages when their condition holds or, for the rare stage,
+    when every common cause has been ruled out."""
+    opened: list[str] = []
+    threshold = cp.pack.interview.ruled_out_below
+    for spec in cp.pack.stages:
+        test = cp.stage_opens.get(spec.id)
+        if spec.id == "lower_tract" or (test is not None and test(facts)):
+            opened.append(spec.id)
+        elif spec.open_when_common_ruled_out:
+            common = probability[cp.common_mask]
+            if common.size and bool(np.all(common < threshold)):
+                opened.append(spec.id)
+    return opened
+
+
+def workup(cp: CompiledPack, facts: Facts) -> list[WorkupEntry]:
+    entries: list[WorkupEntry] = []
+    for wid, item in cp.pack.workup.items():
+        if not any(test(facts) for test in cp.workup_recommend[wid]):
+            continue
+        done = cp.workup_done[wid]
+        status = "done" if done is not None and done(facts) else "recommended"
+        entries.append(WorkupEntry(wid, item.stage, status))
+    entries.sort(key=lambda e: (e.status == "done", STAGE_ORDER.index(e.stage)))
+    return entries
