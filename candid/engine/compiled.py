@@ -190,7 +190,11 @@ def compile_pack(pack: Pack) -> CompiledPack:
         provider_question_tests=tuple(
             compile_test(q.when) if q.when else None for q in pack.provider_questions
         ),
-        common_mask=np.array([pack.causes[c].frequency == "common" for c in cause_ids]),
+        # "No cause found" is common but is what remains when causes are ruled out, so it
+        # does not count among the common causes that must be ruled out.
+        common_mask=np.array(
+            [pack.causes[c].frequency == "common" and c != LEAK for c in cause_ids]
+        ),
     )
 
 

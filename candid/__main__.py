@@ -1,0 +1,3 @@
+from candid.cli import app
+
+app(prog_name="candid")

@@ -1,0 +1,126 @@
+"""Properties that hold for any valid facts (hypothesis), not only for hand-picked cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from candid.engine import assess
+from candid.engine.compiled import compiled
+from candid.engine.infer import posterior
+from candid.knowledge.loader import load_pack
+from candid.knowledge.models import Pack
+from tests.strategies import consistent, facts_strategy
+
+PACK = load_pack()
+LEVELS = ("routine", "soon", "urgent", "emergency")
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(facts_strategy(PACK))
+def test_any_valid_facts_give_a_sane_assessment(facts: dict[str, Any]) -> None:
+    a = assess(PACK, facts)
+    assert a.urgency.level in LEVELS  # never below routine: there is no lower level
+    assert a.urgency.reasons
+    assert a.causes, "at least no_cause_found is always possible"
+    for cause in a.causes:
+        assert 0.0 <= cause.probability <= 1.0
+    for site in a.sources_of_bleeding:
+        assert 0.0 <= site.probability <= 1.0
+    assert any(w.id == "pelvic_exam" for w in a.workup)
+    probs = [c.probability for c in a.causes]
+    assert probs == sorted(probs, reverse=True)
+    if a.next_question is not None:
+        assert a.next_question.fact not in facts
+        assert PACK.facts[a.next_question.fact].asked_by == "patient"
+
+
+@FAST
+@given(facts_strategy(PACK), st.sampled_from(["en", "es"]))
+def test_both_languages_give_the_same_medicine(facts: dict[str, Any], lang: str) -> None:
+    a, b = assess(PACK, facts), assess(PACK, facts, lang=lang)
+    assert [c.id for c in a.causes] == [c.id for c in b.causes]
+    assert a.urgency.level == b.urgency.level
+
+
+def _exclusive_support(pack: Pack) -> list[tuple[str, str, int]]:
+    """(fact, value, cause) where the value raises that cause and no other."""
+    cp = compiled(pack)
+    out = []
+    for fid, ev in cp.evidence.items():
+        for vi, value in enumerate(ev.values):
+            row = ev.lr[vi]
+            for k in np.flatnonzero(row > 1.0):
+                if np.all(np.delete(row, k) <= 1.0):
+                    out.append((fid, value, int(k)))
+    return out
+
+
+SUPPORT = _exclusive_support(PACK)
+ALL_SUPPORT = [
+    (fid, value, int(k))
+    for fid, ev in compiled(PACK).evidence.items()
+    for vi, value in enumerate(ev.values)
+    for k in np.flatnonzero(ev.lr[vi] > 1.0)
+]
+
+
+def _as_fact_value(pack: Pack, fid: str, value: str) -> Any:
+    fact = pack.facts[fid]
+    if fact.type == "boolean":
+        return value == "true"
+    if fact.type == "integer":
+        bins = fact.bins or {}
+        b = bins[value]
+        return b.gte if b.gte is not None else (b.lt or 1) - 1
+    return value
+
+
+def test_there_are_findings_that_support_a_single_cause() -> None:
+    assert len(SUPPORT) >= 10  # otherwise the next property would test nothing
+
+
+@FAST
+@given(facts_strategy(PACK), st.sampled_from(SUPPORT))
+def test_a_finding_that_supports_only_one_cause_never_lowers_it(
+    facts: dict[str, Any], support: tuple[str, str, int]
+) -> None:
+    fid, value, k = support
+    facts.pop(fid, None)
+    after = {**facts, fid: _as_fact_value(PACK, fid, value)}
+    if not consistent(PACK, after):
+        return
+    cp = compiled(PACK)
+    before_p = posterior(cp, facts).probability[k]
+    after_p = posterior(cp, after).probability[k]
+    assert after_p >= before_p - 1e-12
+
+
+@FAST
+@given(facts_strategy(PACK), st.sampled_from(ALL_SUPPORT))
+def test_a_supporting_finding_never_lowers_its_cause_on_its_own_odds(
+    facts: dict[str, Any], support: tuple[str, str, int]
+) -> None:
+    fid, value, k = support
+    facts.pop(fid, None)
+    after = {**facts, fid: _as_fact_value(PACK, fid, value)}
+    if not consistent(PACK, after):
+        return
+    cp = compiled(PACK)
+    assert posterior(cp, after).independent[k] >= posterior(cp, facts).independent[k] - 1e-12
+
+
+@pytest.mark.parametrize("site_fact", ["has_cervix", "has_uterus"])
+def test_no_organ_no_causes_there(site_fact: str) -> None:
+    site = "cervix" if site_fact == "has_cervix" else "uterus"
+    facts: dict[str, Any] = {site_fact: False}
+    if site_fact == "has_cervix":
+        facts["has_uterus"] = False
+    a = assess(PACK, facts)
+    assert all(c.site != site for c in a.causes)
+    assert {s.site: s.probability for s in a.sources_of_bleeding}[site] == 0.0

@@ -1,0 +1,145 @@
+"""The validator refuses a pack that would give unsourced, dangling or impossible numbers,
+and says where: the file and the key."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from candid.knowledge.loader import load_pack_from, pack_dir
+from candid.knowledge.problems import PackError, Problem
+from candid.knowledge.yaml_io import read_yaml
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    target = tmp_path / "pack"
+    shutil.copytree(pack_dir(), target)
+    return target
+
+
+def edit(folder: Path, name: str, change: Edit) -> None:
+    path = folder / name
+    data = read_yaml(path)
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def problems_after(folder: Path, name: str, change: Edit) -> list[Problem]:
+    edit(folder, name, change)
+    with pytest.raises(PackError) as info:
+        load_pack_from(folder)
+    return info.value.problems
+
+
+def test_the_shipped_pack_is_valid() -> None:
+    pack = load_pack_from(pack_dir())
+    assert len(pack.causes) >= 23
+
+
+ECTROPION = "causes/cervical_ectropion.yaml"
+
+
+def test_number_without_source_or_estimate(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["prior"]["default"] = {"p": 0.25}
+
+    found = problems_after(copy, ECTROPION, change)
+    assert any(
+        p.file == ECTROPION and "prior.default" in p.key and "source" in p.message for p in found
+    )
+
+
+def test_dangling_source_reference(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["likelihoods"][0]["source"] = "no_such_paper_1999"
+
+    found = problems_after(copy, ECTROPION, change)
+    assert any(p.file == ECTROPION and "no_such_paper_1999" in p.message for p in found)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, 1.5, -0.1])
+def test_probability_outside_open_interval(copy: Path, bad: float) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["prior"]["rules"][0]["p"] = bad
+
+    found = problems_after(copy, ECTROPION, change)
+    assert any(p.file == ECTROPION and p.key.startswith("prior.rules.0.p") for p in found)
+
+
+def test_cause_without_patient_text(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        del d["explanation"]
+
+    found = problems_after(copy, ECTROPION, change)
+    assert any(p.file == ECTROPION and p.key == "explanation" for p in found)
+
+
+def test_placeholder_patient_text(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["explanation"]["en"] = "TODO write this explanation later for patients to read here"
+
+    found = problems_after(copy, ECTROPION, change)
+    assert any(p.key == "explanation" and "placeholder" in p.message for p in found)
+
+
+def test_fact_that_nothing_uses(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["favourite_colour"] = {
+            "type": "boolean",
+            "asked_by": "patient",
+            "question": {"en": "Do you like red?", "es": "¿Le gusta el rojo?"},
+        }
+
+    found = problems_after(copy, "facts.yaml", change)
+    assert (
+        Problem("facts.yaml", "favourite_colour", "no cause, rule, workup item or question uses it")
+        in found
+    )
+
+
+def test_ratio_implying_more_than_certainty(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["likelihoods"][0]["lr"] = {"combined": 5.0}  # 5 x baseline 0.30 = 1.5
+
+    found = problems_after(copy, ECTROPION, change)
+    assert any("above 1" in p.message or "unlisted values" in p.message for p in found)
+
+
+def test_unknown_fact_value_in_a_condition(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["rules"][0]["when"] = {"heavy_bleeding_now": "very"}
+
+    found = problems_after(copy, "urgency.yaml", change)
+    assert any(p.file == "urgency.yaml" and "'very'" in p.message for p in found)
+
+
+def test_missing_required_cause(copy: Path) -> None:
+    (copy / "causes" / "chlamydia.yaml").unlink()
+    with pytest.raises(PackError) as info:
+        load_pack_from(copy)
+    assert Problem("causes/", "chlamydia", "required cause is missing") in info.value.problems
+
+
+def test_baseline_must_be_a_distribution(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["smoker"]["baseline"]["probabilities"] = {"true": 0.5, "false": 0.7}
+
+    found = problems_after(copy, "facts.yaml", change)
+    assert any(p.key == "smoker.baseline" and "sum to" in p.message for p in found)
+
+
+def test_typo_in_a_key_is_refused(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["sitee"] = d.pop("site")
+
+    found = problems_after(copy, ECTROPION, change)
+    keys = {p.key for p in found}
+    assert "site" in keys and "sitee" in keys

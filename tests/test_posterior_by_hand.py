@@ -1,0 +1,170 @@
+"""The posterior on a three-cause pack, checked against numbers worked out by hand.
+
+The tiny pack is written to a temporary folder in the real file format, so this also shows a
+content maintainer what a minimal pack looks like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from candid.engine import assess
+from candid.knowledge.loader import load_pack_from
+from candid.knowledge.models import Pack
+
+TEXT = {"en": "A plain explanation written for this small test pack only.", "es": "Texto."}
+
+
+def cause(cid: str, site: str, default: float, likelihoods: list[dict[str, object]]) -> dict:
+    return {
+        "id": cid,
+        "name": {"en": cid, "es": cid},
+        "clinical_name": cid,
+        "explanation": TEXT,
+        "site": site,
+        "stage": "lower_tract",
+        "frequency": "common",
+        "prior": {
+            "default": {"p": default, "source": "src"},
+            "rules": [{"when": {"age": {"gte": 50}}, "p": 0.6, "estimate": "test"}]
+            if cid == "a"
+            else [],
+        },
+        "likelihoods": likelihoods,
+        "what_can_be_done": [{"id": "see", "text": TEXT, "source": "src"}],
+        "questions": [TEXT],
+        "sources": ["src"],
+    }
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
+    root: Path = tmp_path_factory.mktemp("tiny")
+    (root / "causes").mkdir()
+    files = {
+        "pack.yaml": {
+            "id": "tiny",
+            "version": "1",
+            "title": TEXT,
+            "languages": ["en", "es"],
+            "symptom_codes": [],
+        },
+        "facts.yaml": {
+            "age": {
+                "type": "integer",
+                "asked_by": "patient",
+                "context": True,
+                "minimum": 12,
+                "maximum": 110,
+                "question": TEXT,
+            },
+            "dryness": {
+                "type": "boolean",
+                "asked_by": "patient",
+                "question": TEXT,
+                "baseline": {"probabilities": {"true": 0.25, "false": 0.75}, "source": "src"},
+            },
+        },
+        "urgency.yaml": {
+            "levels": {
+                lvl: {"rank": i, "label": TEXT, "meaning": TEXT}
+                for i, lvl in enumerate(["routine", "soon", "urgent", "emergency"])
+            },
+            "baseline_reason": TEXT,
+            "baseline_source": "src",
+            "rules": [
+                {
+                    "id": "older",
+                    "level": "soon",
+                    "when": {"age": {"gte": 50}},
+                    "reason": TEXT,
+                    "source": "src",
+                }
+            ],
+        },
+        "workup.yaml": {
+            "pelvic_exam": {
+                "name": TEXT,
+                "why": TEXT,
+                "tests_for": ["a"],
+                "stage": "lower_tract",
+                "recommend_when": [{"always": True}],
+                "sources": ["src"],
+            }
+        },
+        "stages.yaml": [
+            {"id": "lower_tract", "title": TEXT, "description": TEXT, "sources": ["src"]}
+        ],
+        "interview.yaml": {
+            "opening": ["age"],
+            "stop_below_bits": 0.01,
+            "max_questions": 5,
+            "ruled_out_below": 0.05,
+            "display_at_least": 0.03,
+        },
+        "contradictions.yaml": [],
+        "provider_questions.yaml": [],
+        "sources.yaml": {"src": {"citation": "Test source.", "kind": "other"}},
+        "causes/a.yaml": cause(
+            "a", "vagina", 0.2, [{"fact": "dryness", "lr": {"true": 3.0}, "source": "src"}]
+        ),
+        "causes/b.yaml": cause("b", "cervix", 0.3, []),
+        "causes/no_cause_found.yaml": cause(
+            "no_cause_found",
+            "other",
+            0.5,
+            [{"fact": "dryness", "lr": {"true": 0.4}, "source": "src"}],
+        ),
+    }
+    for name, data in files.items():
+        (root / name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_pack_from(root, validate=False)
+
+
+def probs(pack: Pack, facts: dict[str, object]) -> dict[str, float]:
+    return {c.id: c.probability for c in assess(pack, facts).causes}
+
+
+def test_worked_example_with_supporting_finding(tiny: Pack) -> None:
+    # a: odds 0.2/0.8 x 3 = 0.75 -> 3/7; b: 0.3; leak: odds 1 x 0.4 -> 2/7.
+    # P(at least one) = 1 - (4/7)(0.7)(5/7) = 5/7, so a = 0.6, b = 0.42, leak = 0.4.
+    p = probs(tiny, {"age": 30, "dryness": True})
+    assert p == pytest.approx({"a": 0.6, "b": 0.42, "no_cause_found": 0.4}, abs=1e-4)
+
+
+def test_unlisted_value_takes_the_remaining_probability(tiny: Pack) -> None:
+    # P(dryness | a) = 3 x 0.25 = 0.75, so P(no dryness | a) = 0.25 and the ratio is 1/3.
+    # a: odds 0.25/3 -> 1/13; leak: P(no dryness | leak) = 0.9 -> ratio 1.2 -> odds 1.2 -> 6/11.
+    pa, pb, pn = 1 / 13, 0.3, 6 / 11
+    any_cause = 1 - (1 - pa) * (1 - pb) * (1 - pn)
+    p = probs(tiny, {"age": 30, "dryness": False})
+    assert p["a"] == pytest.approx(pa / any_cause, abs=1e-4)
+    assert p["no_cause_found"] == pytest.approx(pn / any_cause, abs=1e-4)
+
+
+def test_first_matching_prior_rule_applies(tiny: Pack) -> None:
+    # age 60 uses the rule p = 0.6 for a; the others keep their defaults.
+    any_cause = 1 - 0.4 * 0.7 * 0.5
+    p = probs(tiny, {"age": 60})
+    assert p["a"] == pytest.approx(0.6 / any_cause, abs=1e-4)
+    assert assess(tiny, {"age": 60}).urgency.level == "soon"
+
+
+def test_sites_are_chance_of_at_least_one_cause_there(tiny: Pack) -> None:
+    a = assess(tiny, {"age": 30, "dryness": True})
+    sites = {s.site: s.probability for s in a.sources_of_bleeding}
+    assert sites["vagina"] == pytest.approx(0.6, abs=1e-4)
+    assert sites["cervix"] == pytest.approx(0.42, abs=1e-4)
+    assert sites["other"] == 0.0  # the leak is not a place the blood comes from
+
+
+def test_interview_asks_opening_then_most_informative_then_stops(tiny: Pack) -> None:
+    assert assess(tiny, {}).next_question is not None
+    assert assess(tiny, {}).next_question.fact == "age"  # type: ignore[union-attr]
+    q = assess(tiny, {"age": 30}).next_question
+    assert q is not None and q.fact == "dryness" and q.reason == "information"
+    assert q.expected_gain_bits > 0
+    assert assess(tiny, {"age": 30, "dryness": True}).next_question is None

@@ -1,0 +1,83 @@
+"""Every red flag raises the urgency to its level, with a reason, and nothing is ever below
+routine: bleeding after sex always ends in at least an appointment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Assess
+
+BASE: dict[str, Any] = {"age": 30, "menopause": "premenopausal", "pregnant": "no"}
+
+CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("heavy bleeding now", {"heavy_bleeding_now": True}, "emergency"),
+    ("soaking a pad an hour", {"bleeding_amount": "very_heavy"}, "emergency"),
+    ("dizziness or fainting", {"dizziness_or_fainting": True}, "emergency"),
+    ("severe abdominal pain", {"severe_abdominal_pain": True}, "emergency"),
+    (
+        "pain after hysterectomy",
+        {"has_uterus": False, "has_cervix": False, "pregnant": None, "pelvic_pain": True},
+        "emergency",
+    ),
+    ("pregnant", {"pregnant": "yes"}, "urgent"),
+    ("possibly pregnant", {"pregnant": "possible"}, "urgent"),
+    ("positive pregnancy test", {"pregnant": None, "pregnancy_test": "positive"}, "urgent"),
+    ("fever with pelvic pain", {"fever": True, "pelvic_pain": True}, "urgent"),
+    ("sexual assault", {"sexual_assault": True}, "urgent"),
+    ("recent gynaecological procedure", {"recent_gyn_procedure": True}, "urgent"),
+    ("tender pelvis on exam", {"exam_bimanual": "cervical_motion_tenderness"}, "urgent"),
+    (
+        "postmenopausal bleeding",
+        {"age": 60, "menopause": "postmenopausal", "pregnant": None},
+        "soon",
+    ),
+    ("suspicious cervical lesion", {"exam_cervix": "suspicious_lesion"}, "soon"),
+    ("high-grade cytology", {"cytology": "hsil"}, "soon"),
+    ("glandular cytology", {"cytology": "agc"}, "soon"),
+    ("weight loss", {"unexplained_weight_loss": True}, "soon"),
+    ("lump felt", {"lump_felt": True}, "soon"),
+    ("tamoxifen", {"tamoxifen": True}, "soon"),
+    ("suspicious vaginal lesion", {"exam_vagina": "suspicious_lesion"}, "soon"),
+    (
+        "never screened, recurrent",
+        {"cervical_screening": "overdue_or_never", "bleeding_frequency": "most_times"},
+        "soon",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "extra", "level"), CASES, ids=[c[0] for c in CASES])
+def test_red_flag_sets_level_with_reason(
+    run: Assess, name: str, extra: dict[str, Any], level: str
+) -> None:
+    facts = {k: v for k, v in {**BASE, **extra}.items() if v is not None}
+    result = run(facts)
+    assert result.urgency.level == level
+    assert result.urgency.red_flags, "a raised level must name the rule that raised it"
+    assert len(result.urgency.reasons) >= 2  # the red flag's reason and the baseline reason
+
+
+def test_without_red_flags_it_is_routine_not_self_care(run: Assess) -> None:
+    result = run({**BASE, "bleeding_amount": "spotting", "bleeding_frequency": "first_time"})
+    assert result.urgency.level == "routine"
+    assert result.urgency.red_flags == []
+    assert "checked" in result.urgency.reasons[-1]
+    assert any(w.id == "pelvic_exam" for w in result.workup)
+
+
+def test_empty_facts_are_routine(run: Assess) -> None:
+    assert run({}).urgency.level == "routine"
+
+
+def test_emergency_interrupts_the_interview(run: Assess) -> None:
+    result = run({"heavy_bleeding_now": True})
+    assert result.urgency.interrupt is True
+    assert result.next_question is None
+
+
+def test_most_urgent_rule_wins(run: Assess) -> None:
+    result = run({**BASE, "pregnant": "yes", "dizziness_or_fainting": True, "lump_felt": True})
+    assert result.urgency.level == "emergency"
+    assert result.urgency.red_flags[0] == "dizziness_or_fainting"
