@@ -18,7 +18,9 @@ from candid.knowledge.models import Pack
 TEXT = {"en": "A plain explanation written for this small test pack only.", "es": "Texto."}
 
 
-def cause(cid: str, site: str, default: float, likelihoods: list[dict[str, object]]) -> dict:
+def cause(
+    cid: str, site: str, default: float, likelihoods: list[dict[str, object]]
+) -> dict[str, object]:
     return {
         "id": cid,
         "name": {"en": cid, "es": cid},

@@ -67,8 +67,9 @@ def _present(
     cited: set[str] = set()
     causes = _causes(cp, facts, post, lang, cited)
     urgency = _urgency(cp, tri, lang, cited)
+    opened = open_stages(cp, facts, post.probability)
     items = []
-    for entry in workup(cp, facts):
+    for entry in workup(cp, facts, opened):
         item = pack.workup[entry.id]
         cited.update(item.sources)
         items.append(
@@ -82,7 +83,6 @@ def _present(
                 citations=list(item.sources),
             )
         )
-    opened = open_stages(cp, facts, post.probability)
     stages = [
         StageOut.model_construct(
             id=s.id,

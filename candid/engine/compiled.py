@@ -88,6 +88,7 @@ class CompiledPack:
     rank_level: dict[int, str]
     workup_recommend: dict[str, tuple[Test, ...]]
     workup_done: dict[str, Test | None]
+    workup_stage: dict[str, tuple[str, Test | None]]
     stage_opens: dict[str, Test | None]
     ask_when: dict[str, Status]
     contradictions: list[tuple[Test, str, str]]
@@ -181,6 +182,14 @@ def compile_pack(pack: Pack) -> CompiledPack:
         workup_done={
             wid: compile_test(item.done_when) if item.done_when else None
             for wid, item in pack.workup.items()
+        },
+        workup_stage={
+            wid: (
+                item.when_stage_open.stage,
+                compile_test(item.when_stage_open.when) if item.when_stage_open.when else None,
+            )
+            for wid, item in pack.workup.items()
+            if item.when_stage_open is not None
         },
         stage_opens={
             s.id: compile_test(s.opens_when) if s.opens_when else None for s in pack.stages

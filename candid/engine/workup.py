@@ -35,10 +35,18 @@ def open_stages(cp: CompiledPack, facts: Facts, probability: FloatArray) -> list
     return opened
 
 
-def workup(cp: CompiledPack, facts: Facts) -> list[WorkupEntry]:
+def _by_stage(cp: CompiledPack, wid: str, facts: Facts, opened: list[str]) -> bool:
+    gate = cp.workup_stage.get(wid)
+    if gate is None or gate[0] not in opened:
+        return False
+    return gate[1] is None or gate[1](facts)
+
+
+def workup(cp: CompiledPack, facts: Facts, opened: list[str]) -> list[WorkupEntry]:
     entries: list[WorkupEntry] = []
     for wid, item in cp.pack.workup.items():
-        if not any(test(facts) for test in cp.workup_recommend[wid]):
+        recommended = any(test(facts) for test in cp.workup_recommend[wid])
+        if not recommended and not _by_stage(cp, wid, facts, opened):
             continue
         done = cp.workup_done[wid]
         status = "done" if done is not None and done(facts) else "recommended"

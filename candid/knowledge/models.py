@@ -284,6 +284,13 @@ class Urgency(Strict):
     rules: list[UrgencyRule]
 
 
+class StageTrigger(Strict):
+    """Recommend an item once an evaluation stage opens (and `when` holds, if given)."""
+
+    stage: Stage
+    when: Condition | None = None
+
+
 class WorkupItem(Strict):
     id: str
     name: Text
@@ -291,6 +298,7 @@ class WorkupItem(Strict):
     tests_for: list[str]
     stage: Stage
     recommend_when: list[Condition]
+    when_stage_open: StageTrigger | None = None
     done_when: Condition | None = None
     sources: list[str]
 

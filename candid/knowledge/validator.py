@@ -171,6 +171,8 @@ def _all_conditions(pack: Pack) -> Iterator[tuple[str, str, Condition]]:
             yield "workup.yaml", f"{wid}.recommend_when.{i}", cond
         if item.done_when is not None:
             yield "workup.yaml", f"{wid}.done_when", item.done_when
+        if item.when_stage_open is not None and item.when_stage_open.when is not None:
+            yield "workup.yaml", f"{wid}.when_stage_open.when", item.when_stage_open.when
     for stage in pack.stages:
         if stage.opens_when is not None:
             yield "stages.yaml", f"{stage.id}.opens_when", stage.opens_when
