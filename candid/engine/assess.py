@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,6 @@ from candid.engine.assessment import (
     Assessment,
     CauseOut,
     CodeOut,
-    EvidenceOut,
     OptionOut,
     QuestionOut,
     SiteOut,
@@ -21,7 +21,7 @@ from candid.engine.assessment import (
 )
 from candid.engine.compiled import SITES, CompiledPack, compiled
 from candid.engine.conditions import Facts
-from candid.engine.explain import evidence_for, prior_reason
+from candid.engine.explain import evidence_by_cause, prior_reason
 from candid.engine.facts import FactProblem, FactsError, validate_facts
 from candid.engine.infer import Posterior, posterior
 from candid.engine.next_question import Choice, next_question
@@ -132,55 +132,73 @@ def _urgency(cp: CompiledPack, tri: Triage, lang: str, cited: set[str]) -> Urgen
     )
 
 
+@dataclass(frozen=True)
+class _CauseText:
+    """The parts of a cause's entry that do not depend on the person, built once and shared
+    between assessments (read-only)."""
+
+    name: str
+    explanation: str
+    what_can_be_done: list[str]
+    questions: list[str]
+    codes: list[CodeOut]
+    treatment_sources: list[str]
+
+
+_STATIC: dict[tuple[int, str, str], _CauseText] = {}
+
+
+def _static(cp: CompiledPack, cid: str, lang: str) -> _CauseText:
+    key = (id(cp), cid, lang)
+    found = _STATIC.get(key)
+    if found is None:
+        cause = cp.pack.causes[cid]
+        found = _CauseText(
+            name=cause.name.get(lang),
+            explanation=cause.explanation.get(lang),
+            what_can_be_done=[t.text.get(lang) for t in cause.what_can_be_done],
+            questions=[q.get(lang) for q in cause.questions],
+            codes=[CodeOut(system=c.system, code=c.code, display=c.display) for c in cause.codes],
+            treatment_sources=[k for t in cause.what_can_be_done for k in t.source_keys],
+        )
+        _STATIC[key] = found
+    return found
+
+
 def _causes(
     cp: CompiledPack, facts: Facts, post: Posterior, lang: str, cited: set[str]
 ) -> list[CauseOut]:
-    pack = cp.pack
-    threshold = pack.interview.display_at_least
-    order = np.argsort(-post.probability, kind="stable")
+    threshold = cp.pack.interview.display_at_least
+    evidence = evidence_by_cause(cp, facts, lang)
     out = []
-    for i in order:
-        p = float(post.probability[i])
-        if post.prior[i] <= 0:
+    for i in np.argsort(-post.probability, kind="stable"):
+        k = int(i)
+        if post.prior[k] <= 0:
             continue  # impossible for this person (no cervix, no uterus, ...)
-        cause = pack.causes[cp.cause_ids[i]]
-        evidence = evidence_for(cp, facts, int(i), lang)
-        start = prior_reason(post, int(i), lang)
-        supporting = [text for _, _, r, text, _ in evidence if r > 1]
-        opposing = [text for _, _, r, text, _ in evidence if r < 1]
-        citations = list(dict.fromkeys([*cause.sources, *(c for e in evidence for c in e[4])]))
+        p = float(post.probability[k])
+        cause = cp.pack.causes[cp.cause_ids[k]]
+        static = _static(cp, cause.id, lang)
+        items = evidence.get(k, [])
+        start = prior_reason(post, k, lang)
+        cause_sources = cause.sources
+        citations = list(dict.fromkeys([*cause_sources, *(c for e in items for c in e.citations)]))
         cited.update(citations)
-        treatments = cause.what_can_be_done
-        for t in treatments:
-            cited.update(t.source_keys)
+        cited.update(static.treatment_sources)
         out.append(
             CauseOut.model_construct(
                 id=cause.id,
-                name=cause.name.get(lang),
-                probability=round(p, 4),
+                name=static.name,
                 site=cause.site,
                 stage=cause.stage,
+                explanation=static.explanation,
+                what_can_be_done=static.what_can_be_done,
+                questions=static.questions,
+                codes=static.codes,
+                probability=round(p, 4),
                 likely=p >= threshold,
-                explanation=cause.explanation.get(lang),
-                for_=([start] if start else []) + supporting,
-                against=opposing,
-                evidence=[
-                    EvidenceOut.model_construct(
-                        fact=f,
-                        value=v,
-                        direction="for" if r > 1 else "against",
-                        ratio=round(r, 3),
-                        text=text,
-                        citations=cites,
-                    )
-                    for f, v, r, text, cites in evidence
-                ],
-                what_can_be_done=[t.text.get(lang) for t in treatments],
-                questions=[q.get(lang) for q in cause.questions],
-                codes=[
-                    CodeOut.model_construct(system=c.system, code=c.code, display=c.display)
-                    for c in cause.codes
-                ],
+                for_=([start] if start else []) + [e.text for e in items if e.ratio > 1],
+                against=[e.text for e in items if e.ratio < 1],
+                evidence=items,
                 citations=citations,
             )
         )

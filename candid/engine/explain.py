@@ -1,17 +1,27 @@
-"""Reasons for and against each cause, read off the same ratios the posterior used."""
+"""Reasons for and against each cause, read off the same ratios the posterior used.
+
+An item of evidence depends only on (cause, fact, answer, language), never on the person, so
+each one is built once and reused; per assessment only lookups and a sort remain.
+"""
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
+import numpy as np
+
+from candid.engine.assessment import EvidenceOut
 from candid.engine.compiled import CompiledPack
 from candid.engine.conditions import Facts, FactValue
 from candid.engine.infer import Posterior
 from candid.knowledge.models import Fact
 
-# Ratios this close to 1 do not move a cause enough to be worth a reason.
+# Ratios this close to 1 (|log| below this) do not move a cause enough to be worth a reason.
 _NEUTRAL = 0.1
 _YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
+
+_CACHE: dict[tuple[int, int, str, int, str], EvidenceOut] = {}
 
 
 def answer_label(fact: Fact, value: FactValue, lang: str) -> str:
@@ -30,27 +40,39 @@ def describe(fact: Fact, value: FactValue, lang: str) -> str:
     return f"{fact.question.get(lang)} — {answer_label(fact, value, lang)}"
 
 
-def evidence_for(
-    cp: CompiledPack, facts: Facts, cause_index: int, lang: str
-) -> list[tuple[str, FactValue, float, str, list[str]]]:
-    """(fact, value, ratio, text, citations) for every known fact that moves this cause."""
-    cid = cp.cause_ids[cause_index]
-    by_fact = {lik.fact: lik for lik in cp.pack.causes[cid].likelihoods}
-    out = []
+def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: str) -> EvidenceOut:
+    key = (id(cp), k, fid, vi, lang)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found
+    ratio = float(cp.evidence[fid].lr[vi, k])
+    lik = next(x for x in cp.pack.causes[cp.cause_ids[k]].likelihoods if x.fact == fid)
+    item = EvidenceOut(
+        fact=fid,
+        value=value,
+        direction="for" if ratio > 1 else "against",
+        ratio=round(ratio, 3),
+        text=describe(cp.pack.facts[fid], value, lang),
+        citations=lik.source_keys,
+    )
+    _CACHE[key] = item
+    return item
+
+
+def evidence_by_cause(cp: CompiledPack, facts: Facts, lang: str) -> dict[int, list[EvidenceOut]]:
+    """Every known fact that moves each cause, strongest first."""
+    out: dict[int, list[EvidenceOut]] = defaultdict(list)
     for fid, value in facts.items():
         ev = cp.evidence.get(fid)
-        lik = by_fact.get(fid)
-        if ev is None or lik is None:
+        if ev is None:
             continue
         vi = ev.value_index(value)
         if vi is None:
             continue
-        ratio = float(ev.lr[vi, cause_index])
-        if abs(math.log(ratio)) < _NEUTRAL:
-            continue
-        cites = lik.source_keys
-        out.append((fid, value, ratio, describe(cp.pack.facts[fid], value, lang), cites))
-    out.sort(key=lambda item: -abs(math.log(item[2])))
+        for k in np.flatnonzero(np.abs(ev.log_lr[vi]) >= _NEUTRAL):
+            out[int(k)].append(_item(cp, int(k), fid, vi, value, lang))
+    for items in out.values():
+        items.sort(key=lambda e: -abs(math.log(e.ratio)))
     return out
 
 
