@@ -33,6 +33,8 @@ class EvidenceOut(Out):
     ratio: float
     text: str
     citations: list[str]
+    derived: bool = False
+    """The ratio was derived from the fact's baseline and the other causes, not written."""
 
 
 class CodeOut(Out):

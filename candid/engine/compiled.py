@@ -33,6 +33,8 @@ class EvidenceFact:
     log_lr: FloatArray
     lr: FloatArray
     bins: tuple[tuple[str, int | None, int | None], ...]
+    leak_derived: bool
+    """True when the leak's ratios were derived rather than written in the pack."""
 
     def value_index(self, value: FactValue) -> int | None:
         if isinstance(value, bool):
@@ -109,8 +111,35 @@ def _distribution(fact: Fact, lik: Likelihood, base: dict[str, float]) -> dict[s
     return {**listed, **{v: remaining * base[v] / rest_base for v in rest}}
 
 
+# Bounds on a derived ratio for the leak: it is inferred, not read in a source, so it may
+# nudge "no cause found" but never dominate it.
+LEAK_DERIVED_BOUNDS = (0.5, 1.0)
+
+
+def _derive_leak(lr: FloatArray, base: FloatArray, weights: FloatArray, leak: int) -> FloatArray:
+    """The leak's ratios for a fact it has no entry for, by the law of total probability.
+
+    Whatever share of each answer the causes do not account for (weighted by their default
+    priors) is attributed to "no cause found": an answer that the causes explain well (entry
+    pain, explained by atrophy and friction) makes "nothing found" less likely.
+
+    Derived ratios only ever lower the leak. The unremarkable answers that would raise it
+    (no dryness, no pain, no new partner...) are strongly correlated with each other, and
+    multiplying a dozen of them as if independent would add up to false confidence that
+    nothing will be found.
+    """
+    p_given = lr * base[:, None]
+    others = np.delete(p_given, leak, axis=1) @ np.delete(weights, leak)
+    left = np.maximum(base - others, 1e-6) / weights[leak]
+    out: FloatArray = np.clip(left / left.sum() / base, *LEAK_DERIVED_BOUNDS)
+    return out
+
+
 def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]:
     out: dict[str, EvidenceFact] = {}
+    defaults = np.array([pack.causes[c].prior.default.p for c in cause_ids])
+    weights = defaults / defaults.sum()
+    leak = cause_ids.index(LEAK)
     by_fact: dict[str, dict[int, Likelihood]] = {}
     for i, cid in enumerate(cause_ids):
         for lik in pack.causes[cid].likelihoods:
@@ -125,11 +154,16 @@ def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]
             dist = _distribution(fact, lik, base)
             for vi, v in enumerate(values):
                 lr[vi, ci] = dist[v] / base[v]
+        base_arr = np.array([base[v] for v in values])
+        derived = leak not in liks
+        if derived:
+            lr[:, leak] = _derive_leak(lr, base_arr, weights, leak)
         bins = tuple((name, b.gte, b.lt) for name, b in (fact.bins or {}).items())
         out[fid] = EvidenceFact(
             id=fid,
             values=values,
-            baseline=np.array([base[v] for v in values]),
+            baseline=base_arr,
+            leak_derived=derived,
             log_lr=np.log(lr),
             lr=lr,
             bins=bins,

@@ -46,14 +46,18 @@ def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: s
     if found is not None:
         return found
     ratio = float(cp.evidence[fid].lr[vi, k])
-    lik = next(x for x in cp.pack.causes[cp.cause_ids[k]].likelihoods if x.fact == fid)
+    lik = next((x for x in cp.pack.causes[cp.cause_ids[k]].likelihoods if x.fact == fid), None)
+    baseline = cp.pack.facts[fid].baseline
+    # No entry means the ratio was derived for the leak from the fact's baseline.
+    citations = lik.source_keys if lik is not None else (baseline.source_keys if baseline else [])
     item = EvidenceOut(
         fact=fid,
         value=value,
         direction="for" if ratio > 1 else "against",
         ratio=round(ratio, 3),
         text=describe(cp.pack.facts[fid], value, lang),
-        citations=lik.source_keys,
+        citations=citations,
+        derived=lik is None,
     )
     _CACHE[key] = item
     return item

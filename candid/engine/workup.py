@@ -45,11 +45,12 @@ def _by_stage(cp: CompiledPack, wid: str, facts: Facts, opened: list[str]) -> bo
 def workup(cp: CompiledPack, facts: Facts, opened: list[str]) -> list[WorkupEntry]:
     entries: list[WorkupEntry] = []
     for wid, item in cp.pack.workup.items():
+        done_test = cp.workup_done[wid]
+        done = done_test is not None and done_test(facts)
         recommended = any(test(facts) for test in cp.workup_recommend[wid])
-        if not recommended and not _by_stage(cp, wid, facts, opened):
+        if not (done or recommended or _by_stage(cp, wid, facts, opened)):
             continue
-        done = cp.workup_done[wid]
-        status = "done" if done is not None and done(facts) else "recommended"
+        status = "done" if done else "recommended"
         entries.append(WorkupEntry(wid, item.stage, status))
     entries.sort(key=lambda e: (e.status == "done", STAGE_ORDER.index(e.stage)))
     return entries
