@@ -92,7 +92,7 @@ class CompiledPack:
     workup_done: dict[str, Test | None]
     workup_stage: dict[str, tuple[str, Test | None]]
     stage_opens: dict[str, Test | None]
-    ask_when: dict[str, Status]
+    ask_when: dict[str, Test]
     contradictions: list[tuple[Test, str, str]]
     provider_question_tests: tuple[Test | None, ...]
     common_mask: npt.NDArray[np.bool_]
@@ -228,7 +228,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         stage_opens={
             s.id: compile_test(s.opens_when) if s.opens_when else None for s in pack.stages
         },
-        ask_when={fid: compile_status(f.ask_when) for fid, f in pack.facts.items() if f.ask_when},
+        ask_when={fid: compile_test(f.ask_when) for fid, f in pack.facts.items() if f.ask_when},
         contradictions=compile_contradictions(pack),
         provider_question_tests=tuple(
             compile_test(q.when) if q.when else None for q in pack.provider_questions

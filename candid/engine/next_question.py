@@ -15,7 +15,7 @@ import numpy as np
 
 from candid.engine.compiled import CompiledPack, FloatArray
 from candid.engine.conditions import Facts
-from candid.engine.infer import Posterior, condition, sigmoid
+from candid.engine.infer import Posterior
 from candid.engine.triage import Triage, open_rules
 
 
@@ -26,9 +26,10 @@ class Choice:
     expected_gain_bits: float
 
 
-def _entropy_bits(p: FloatArray) -> FloatArray:
-    q = np.clip(p, 1e-12, 1.0 - 1e-12)
-    out: FloatArray = -(q * np.log2(q) + (1.0 - q) * np.log2(1.0 - q))
+def _entropy_bits(q: FloatArray) -> FloatArray:
+    """Entropy of categorical distributions along the last axis."""
+    safe = np.where(q > 0, q, 1.0)
+    out: FloatArray = -(q * np.log2(safe)).sum(axis=-1)
     return out
 
 
@@ -37,37 +38,33 @@ def askable(cp: CompiledPack, facts: Facts, fid: str, skipped: Collection[str]) 
     if fact.asked_by != "patient" or fid in facts or fid in skipped:
         return False
     gate = cp.ask_when.get(fid)
-    return gate is None or gate(facts) is not False
+    return gate is None or gate(facts)
 
 
 def information_gain(cp: CompiledPack, post: Posterior, candidates: list[str]) -> dict[str, float]:
-    """Expected drop in the summed binary entropy of the causes for each candidate fact.
+    """Mutual information (bits) between each candidate's answer and which cause explains
+    the bleeding.
 
-    All answers of all candidates are scored in one matrix. The chance of each answer is the
-    baseline tilted by the current causes: P(v) ~ b(v) * (1 + sum_k p_k (LR_k(v) - 1)).
+    For choosing questions the causes are treated as one mixture: the current probabilities,
+    normalised, say how likely each cause is to be the explanation, and P(answer | cause) is
+    the cause's ratio times the fact's baseline. That makes the expected gain a true mutual
+    information (never negative), which the coexisting-causes posterior cannot give cheaply.
+    All answers of all candidates are scored in one matrix.
     """
     evidence = [cp.evidence[f] for f in candidates if f in cp.evidence]
-    if not evidence:
+    total = float(post.probability.sum())
+    if not evidence or total <= 0:
         return {}
-    finite = np.isfinite(post.logit)
-    base_logit = np.where(finite, post.logit, -745.0)
-    rows = np.concatenate([ev.log_lr for ev in evidence])  # answers x causes
-    lrs = np.concatenate([ev.lr for ev in evidence])
-    baselines = np.concatenate([ev.baseline for ev in evidence])
-    after, _ = condition(sigmoid(base_logit + rows))
-    after = np.where(finite, after, 0.0)
-    h_after = _entropy_bits(after).sum(axis=1)
-    h_now = float(_entropy_bits(np.where(finite, post.probability, 0.0)).sum())
-    p = np.clip(post.probability, 0.0, 1.0)
-    tilt = np.maximum(1.0 + (lrs - 1.0) @ p, 1e-6)
-    weight = baselines * tilt
+    q = post.probability / total
+    h_now = float(_entropy_bits(q))
     gains: dict[str, float] = {}
-    start = 0
     for ev in evidence:
-        stop = start + len(ev.values)
-        w = weight[start:stop] / weight[start:stop].sum()
-        gains[ev.id] = max(h_now - float(w @ h_after[start:stop]), 0.0)
-        start = stop
+        given = ev.lr * ev.baseline[:, None]  # answers x causes
+        given = given / given.sum(axis=0, keepdims=True)
+        joint = given * q  # P(answer, cause)
+        p_answer = joint.sum(axis=1)
+        after = joint / np.maximum(p_answer[:, None], 1e-300)
+        gains[ev.id] = max(h_now - float(p_answer @ _entropy_bits(after)), 0.0)
     return gains
 
 
