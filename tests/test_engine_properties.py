@@ -33,7 +33,8 @@ def test_any_valid_facts_give_a_sane_assessment(facts: dict[str, Any]) -> None:
     for site in a.sources_of_bleeding:
         assert 0.0 <= site.probability <= 1.0
     assert any(w.id == "pelvic_exam" for w in a.workup)
-    probs = [c.probability for c in a.causes]
+    demoted = {c for c, cause in PACK.causes.items() if cause.before_evaluation_rank}
+    probs = [c.probability for c in a.causes if c.id not in demoted]
     assert probs == sorted(probs, reverse=True)
     if a.next_question is not None:
         assert a.next_question.fact not in facts
@@ -124,3 +125,27 @@ def test_no_organ_no_causes_there(site_fact: str) -> None:
     a = assess(PACK, facts)
     assert all(c.site != site for c in a.causes)
     assert {s.site: s.probability for s in a.sources_of_bleeding}[site] == 0.0
+
+
+EVALUATED = {"age": 30, "exam_cervix": "normal", "exam_vagina": "normal", "cytology": "nilm"}
+
+
+def test_no_cause_found_is_not_offered_as_a_cause_before_any_evaluation() -> None:
+    before = assess(PACK, {"age": 30})
+    ids = [c.id for c in before.causes]
+    assert ids.index("no_cause_found") >= 3
+    no_cause = next(c for c in before.causes if c.id == "no_cause_found")
+    assert no_cause.probability > before.causes[0].probability  # still shown honestly
+
+
+def test_after_a_normal_evaluation_no_cause_found_leads() -> None:
+    after = assess(PACK, EVALUATED)
+    assert after.causes[0].id == "no_cause_found"
+
+
+def test_with_no_answers_no_cause_found_matches_the_published_rate() -> None:
+    """Abu 2006 and Godfrey 2019: no cause in about 40% of people investigated for PCB."""
+    shown = next(
+        c.probability for c in assess(PACK, {"age": 30}).causes if c.id == "no_cause_found"
+    )
+    assert 0.35 <= shown <= 0.45

@@ -171,8 +171,7 @@ def _causes(
     threshold = cp.pack.interview.display_at_least
     evidence = evidence_by_cause(cp, facts, lang)
     out = []
-    for i in np.argsort(-post.probability, kind="stable"):
-        k = int(i)
+    for k in ranking(cp, facts, post):
         if post.prior[k] <= 0:
             continue  # impossible for this person (no cervix, no uterus, ...)
         p = float(post.probability[k])
@@ -203,6 +202,21 @@ def _causes(
             )
         )
     return out
+
+
+def ranking(cp: CompiledPack, facts: Facts, post: Posterior) -> list[int]:
+    """Causes by probability; before any exam or test result, a cause with a
+    `before_evaluation_rank` is moved down to that position (never up)."""
+    order = [int(i) for i in np.argsort(-post.probability, kind="stable")]
+    if any(cp.pack.facts[f].asked_by == "clinician" for f in facts):
+        return order
+    for cid, position in cp.before_evaluation_rank.items():
+        k = cp.cause_ids.index(cid)
+        current = order.index(k)
+        target = max(current, position - 1)
+        if target != current:
+            order.insert(target, order.pop(current))
+    return order
 
 
 def _provider_questions(

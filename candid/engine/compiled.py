@@ -96,6 +96,7 @@ class CompiledPack:
     contradictions: list[tuple[Test, str, str]]
     provider_question_tests: tuple[Test | None, ...]
     common_mask: npt.NDArray[np.bool_]
+    before_evaluation_rank: dict[str, int]
 
 
 def _distribution(fact: Fact, lik: Likelihood, base: dict[str, float]) -> dict[str, float]:
@@ -238,6 +239,9 @@ def compile_pack(pack: Pack) -> CompiledPack:
         common_mask=np.array(
             [pack.causes[c].frequency == "common" and c != LEAK for c in cause_ids]
         ),
+        before_evaluation_rank={
+            c: r for c in cause_ids if (r := pack.causes[c].before_evaluation_rank) is not None
+        },
     )
 
 

@@ -184,6 +184,10 @@ class Cause(Strict):
     site: Site
     stage: Stage
     frequency: Literal["common", "uncommon", "rare"]
+    before_evaluation_rank: Annotated[int, Field(ge=1)] | None = None
+    """While no exam or test result is known, list this cause no higher than this position.
+    For "no cause found", which is an outcome of an evaluation rather than a cause to discuss.
+    """
     prior: Prior
     likelihoods: list[Likelihood] = Field(default_factory=list)
     excluded_when: list[Condition] = Field(default_factory=list)
