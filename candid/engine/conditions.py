@@ -9,6 +9,7 @@ which red flags are still open.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 
 from candid.knowledge.models import Condition, Matcher
@@ -24,6 +25,10 @@ def _same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _numeric(compare: Callable[[int, int], bool], bound: int) -> Callable[[FactValue], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and compare(v, bound)
+
+
 def _matcher(m: Matcher) -> Callable[[FactValue], bool]:
     checks: list[Callable[[FactValue], bool]] = []
     if m.eq is not None:
@@ -35,19 +40,27 @@ def _matcher(m: Matcher) -> Callable[[FactValue], bool]:
     if m.not_in is not None:
         banned = list(m.not_in)
         checks.append(lambda v: not any(_same(v, o) for o in banned))
-    if m.gte is not None:
-        gte = m.gte
-        checks.append(lambda v: isinstance(v, int) and v >= gte)
-    if m.gt is not None:
-        gt = m.gt
-        checks.append(lambda v: isinstance(v, int) and v > gt)
-    if m.lte is not None:
-        lte = m.lte
-        checks.append(lambda v: isinstance(v, int) and v <= lte)
-    if m.lt is not None:
-        lt = m.lt
-        checks.append(lambda v: isinstance(v, int) and v < lt)
+    for bound, compare in (
+        (m.gte, operator.ge),
+        (m.gt, operator.gt),
+        (m.lte, operator.le),
+        (m.lt, operator.lt),
+    ):
+        if bound is not None:
+            checks.append(_numeric(compare, bound))
     return lambda v: all(check(v) for check in checks)
+
+
+def _either(subs: list[Status], *, negate: bool) -> Status:
+    """any_of (or, negated, none_of) in three-valued logic."""
+
+    def status(facts: Facts) -> bool | None:
+        results = [sub(facts) for sub in subs]
+        if any(r is True for r in results):
+            return not negate
+        return negate if all(r is False for r in results) else None
+
+    return status
 
 
 def compile_status(cond: Condition) -> Status:
@@ -56,25 +69,9 @@ def compile_status(cond: Condition) -> Status:
     for name, m in cond.facts.items():
         parts.append(_fact_status(name, m))
     if cond.any_of:
-        subs = [compile_status(c) for c in cond.any_of]
-
-        def any_status(facts: Facts) -> bool | None:
-            results = [s(facts) for s in subs]
-            if any(r is True for r in results):
-                return True
-            return False if all(r is False for r in results) else None
-
-        parts.append(any_status)
+        parts.append(_either([compile_status(c) for c in cond.any_of], negate=False))
     if cond.none_of:
-        nots = [compile_status(c) for c in cond.none_of]
-
-        def none_status(facts: Facts) -> bool | None:
-            results = [s(facts) for s in nots]
-            if any(r is True for r in results):
-                return False
-            return True if all(r is False for r in results) else None
-
-        parts.append(none_status)
+        parts.append(_either([compile_status(c) for c in cond.none_of], negate=True))
 
     def status(facts: Facts) -> bool | None:
         unknown = False

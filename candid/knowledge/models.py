@@ -40,11 +40,22 @@ class Text(Strict):
         return self.es if lang == "es" else self.en
 
 
-class Basis(Strict):
-    """Where a number comes from: a source key, an explicit estimate with its rationale, or both."""
+class Cited(Strict):
+    """Something that may name bibliography keys and/or an estimate's rationale."""
 
     source: str | list[str] | None = None
     estimate: str | None = None
+
+    @property
+    def source_keys(self) -> list[str]:
+        if self.source is None:
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+class Basis(Cited):
+    """Where a number comes from: a source key, an explicit estimate with its rationale, or both."""
+
     note: str | None = None
 
     @model_validator(mode="after")
@@ -52,12 +63,6 @@ class Basis(Strict):
         if not self.source and not self.estimate:
             raise ValueError("a number needs a 'source' (bibliography key) or an 'estimate'")
         return self
-
-    @property
-    def source_keys(self) -> list[str]:
-        if self.source is None:
-            return []
-        return [self.source] if isinstance(self.source, str) else list(self.source)
 
 
 def _key(value: Any) -> str:
@@ -157,17 +162,11 @@ class Likelihood(Basis):
         return value
 
 
-class Treatment(Strict):
+class Treatment(Cited):
+    """An option; the validator requires a source or an estimate, as for a number."""
+
     id: str
     text: Text
-    source: str | list[str] | None = None
-    estimate: str | None = None
-
-    @property
-    def source_keys(self) -> list[str]:
-        if self.source is None:
-            return []
-        return [self.source] if isinstance(self.source, str) else list(self.source)
 
 
 class Code(Strict):
