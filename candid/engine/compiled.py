@@ -33,8 +33,8 @@ class EvidenceFact:
     log_lr: FloatArray
     lr: FloatArray
     bins: tuple[tuple[str, int | None, int | None], ...]
-    leak_derived: bool
-    """True when the leak's ratios were derived rather than written in the pack."""
+    derived: npt.NDArray[np.bool_]
+    """Per cause: True when its ratios were derived rather than written in the pack."""
 
     def value_index(self, value: FactValue) -> int | None:
         if isinstance(value, bool):
@@ -112,35 +112,39 @@ def _distribution(fact: Fact, lik: Likelihood, base: dict[str, float]) -> dict[s
     return {**listed, **{v: remaining * base[v] / rest_base for v in rest}}
 
 
-# Bounds on a derived ratio for the leak: it is inferred, not read in a source, so it may
-# nudge "no cause found" but never dominate it.
-LEAK_DERIVED_BOUNDS = (0.5, 1.0)
+# Bounds on derived ratios: they are inferred, not read in a source, so they may lower a
+# cause but never raise it, and a patient's answer may lower it at most twofold. Exam and test
+# results may lower it further: a suspicious cervix is not explained by vaginal dryness.
+DERIVED_BOUNDS = {"patient": (0.5, 1.0), "clinician": (0.1, 1.0)}
 
 
-def _derive_leak(lr: FloatArray, base: FloatArray, weights: FloatArray, leak: int) -> FloatArray:
-    """The leak's ratios for a fact it has no entry for, by the law of total probability.
+def _derive_background(
+    lr: FloatArray, base: FloatArray, weights: FloatArray, explicit: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """Ratios for the causes that have no entry for a fact, by the law of total probability.
 
-    Whatever share of each answer the causes do not account for (weighted by their default
-    priors) is attributed to "no cause found": an answer that the causes explain well (entry
-    pain, explained by atrophy and friction) makes "nothing found" less likely.
+    The baseline is a mixture: the causes with an entry contribute P(answer | cause); the rest
+    share one background distribution, which is whatever the baseline leaves once the causes
+    with entries are accounted for (weighted by their default priors). An answer the listed
+    causes explain well (entry pain: atrophy and friction; a suspicious cervix: cancer and
+    precancer) is then less likely under the causes that do not mention it.
 
-    Derived ratios only ever lower the leak. The unremarkable answers that would raise it
-    (no dryness, no pain, no new partner...) are strongly correlated with each other, and
-    multiplying a dozen of them as if independent would add up to false confidence that
-    nothing will be found.
+    Derived ratios only ever lower a cause. The unremarkable answers that would raise one (no
+    dryness, no pain, no new partner...) are strongly correlated with each other, and
+    multiplying a dozen of them as if independent would add up to false confidence.
     """
-    p_given = lr * base[:, None]
-    others = np.delete(p_given, leak, axis=1) @ np.delete(weights, leak)
-    left = np.maximum(base - others, 1e-6) / weights[leak]
-    out: FloatArray = np.clip(left / left.sum() / base, *LEAK_DERIVED_BOUNDS)
-    return out
+    p_given = lr[:, explicit] * base[:, None]
+    listed = p_given @ weights[explicit]
+    rest = float(weights[~explicit].sum())
+    left = np.maximum(base - listed, 1e-6 * base) / max(rest, 1e-9)
+    ratio: FloatArray = left / left.sum() / base
+    return ratio
 
 
 def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]:
     out: dict[str, EvidenceFact] = {}
     defaults = np.array([pack.causes[c].prior.default.p for c in cause_ids])
     weights = defaults / defaults.sum()
-    leak = cause_ids.index(LEAK)
     by_fact: dict[str, dict[int, Likelihood]] = {}
     for i, cid in enumerate(cause_ids):
         for lik in pack.causes[cid].likelihoods:
@@ -156,15 +160,17 @@ def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]
             for vi, v in enumerate(values):
                 lr[vi, ci] = dist[v] / base[v]
         base_arr = np.array([base[v] for v in values])
-        derived = leak not in liks
-        if derived:
-            lr[:, leak] = _derive_leak(lr, base_arr, weights, leak)
+        explicit = np.zeros(len(cause_ids), dtype=bool)
+        explicit[list(liks)] = True
+        if not explicit.all():
+            derived = _derive_background(lr, base_arr, weights, explicit)
+            lr[:, ~explicit] = np.clip(derived, *DERIVED_BOUNDS[fact.asked_by])[:, None]
         bins = tuple((name, b.gte, b.lt) for name, b in (fact.bins or {}).items())
         out[fid] = EvidenceFact(
             id=fid,
             values=values,
             baseline=base_arr,
-            leak_derived=derived,
+            derived=~explicit,
             log_lr=np.log(lr),
             lr=lr,
             bins=bins,
