@@ -42,6 +42,13 @@ def cause(
     }
 
 
+FOLDERS: dict[int, Path] = {}
+
+
+def tiny_folder(pack: Pack) -> Path:
+    return FOLDERS[id(pack)]
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
     root: Path = tmp_path_factory.mktemp("tiny")
@@ -53,6 +60,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "title": TEXT,
             "languages": ["en", "es"],
             "symptom_codes": [],
+            "other_site_ratio": {"ratio": 0.2, "estimate": "test"},
         },
         "facts.yaml": {
             "age": {
@@ -113,7 +121,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
         "causes/a.yaml": cause(
             "a", "vagina", 0.2, [{"fact": "dryness", "lr": {"true": 3.0}, "source": "src"}]
         ),
-        "causes/b.yaml": cause("b", "cervix", 0.3, []),
+        "causes/b.yaml": cause(
+            "b", "cervix", 0.3, [{"fact": "dryness", "lr": {"true": 1.0}, "source": "src"}]
+        ),
         "causes/no_cause_found.yaml": cause(
             "no_cause_found",
             "other",
@@ -123,7 +133,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
     }
     for name, data in files.items():
         (root / name).write_text(yaml.safe_dump(data), encoding="utf-8")
-    return load_pack_from(root, validate=False)
+    pack = load_pack_from(root, validate=False)
+    FOLDERS[id(pack)] = root
+    return pack
 
 
 def probs(pack: Pack, facts: dict[str, object]) -> dict[str, float]:
@@ -170,3 +182,31 @@ def test_interview_asks_opening_then_most_informative_then_stops(tiny: Pack) -> 
     assert q is not None and q.fact == "dryness" and q.reason == "information"
     assert q.expected_gain_bits > 0
     assert assess(tiny, {"age": 30, "dryness": True}).next_question is None
+
+
+def test_a_cause_without_an_entry_gets_the_background(tiny: Pack, tmp_path: Path) -> None:
+    """Drop b's entry: its ratio is then derived from the baseline and the other causes.
+
+    Default priors 0.2, 0.3, 0.5 weight the mixture. P(dryness) left for b:
+    (0.25 - 0.2 x 0.75 - 0.5 x 0.1) / 0.3 = 1/6; no dryness: (0.75 - 0.05 - 0.45) / 0.3 = 5/6.
+    Ratios 2/3 and 10/9; derived ratios never raise a cause, so no dryness gives 1.
+    """
+    import shutil
+
+    from candid.knowledge.loader import load_pack_from
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(Path(tiny_folder(tiny)), folder)
+    path = folder / "causes" / "b.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["likelihoods"] = []
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    pack = load_pack_from(folder, validate=False)
+    pa, pb, pn = 3 / 7, (0.3 / 0.7 * 2 / 3) / (1 + 0.3 / 0.7 * 2 / 3), 2 / 7
+    any_cause = 1 - (1 - pa) * (1 - pb) * (1 - pn)
+    p = probs(pack, {"age": 30, "dryness": True})
+    assert p["b"] == pytest.approx(pb / any_cause, abs=1e-4)
+    assert probs(pack, {"age": 30, "dryness": False})["b"] > 0
+    explained = assess(pack, {"age": 30, "dryness": True}).causes
+    b = next(c for c in explained if c.id == "b")
+    assert b.evidence[0].derived is True and b.evidence[0].ratio == pytest.approx(2 / 3, abs=1e-3)

@@ -8,6 +8,7 @@ under a millisecond.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +34,13 @@ class EvidenceFact:
     log_lr: FloatArray
     lr: FloatArray
     bins: tuple[tuple[str, int | None, int | None], ...]
+    superseded_by: tuple[str, ...]
     derived: npt.NDArray[np.bool_]
     """Per cause: True when its ratios were derived rather than written in the pack."""
+
+    def applies(self, facts: Mapping[str, FactValue]) -> bool:
+        """False when a fact that supersedes this one is known."""
+        return not any(other in facts for other in self.superseded_by)
 
     def value_index(self, value: FactValue) -> int | None:
         if isinstance(value, bool):
@@ -99,17 +105,39 @@ class CompiledPack:
     before_evaluation_rank: dict[str, int]
 
 
-def _distribution(fact: Fact, lik: Likelihood, base: dict[str, float]) -> dict[str, float]:
-    """P(value | cause) implied by the ratios; unlisted values share the rest by baseline."""
+def _shape(fact: Fact, site: str, other_site: float) -> dict[str, float]:
+    """How answers a cause does not mention are spread: like the baseline, except that a
+    finding pointing to another site (a suspicious cervix, for a uterine cause) is less
+    likely by `other_site`."""
+    assert fact.baseline is not None
+    base = fact.baseline.probabilities
+    out = {}
+    for v in fact.values():
+        choice = (fact.choices or {}).get(v)
+        elsewhere = choice is not None and choice.points_to not in (None, site)
+        out[v] = base[v] * (other_site if elsewhere else 1.0)
+    return out
+
+
+def _points_to_a_site(fact: Fact) -> bool:
+    return any(c.points_to for c in (fact.choices or {}).values())
+
+
+def _distribution(fact: Fact, lik: Likelihood | None, shape: dict[str, float]) -> dict[str, float]:
+    """P(value | cause) implied by the ratios (relative to the baseline); values not listed
+    share what is left in proportion to `shape`."""
+    assert fact.baseline is not None
+    base = fact.baseline.probabilities
+    ratios = lik.lr if lik is not None else {}
     values = fact.values()
-    listed = {v: lik.lr[v] * base[v] for v in values if v in lik.lr}
-    rest = [v for v in values if v not in lik.lr]
+    listed = {v: ratios[v] * base[v] for v in values if v in ratios}
+    rest = [v for v in values if v not in ratios]
     if not rest:
         total = sum(listed.values())
         return {v: p / total for v, p in listed.items()}
     remaining = max(1.0 - sum(listed.values()), 1e-6)
-    rest_base = sum(base[v] for v in rest)
-    return {**listed, **{v: remaining * base[v] / rest_base for v in rest}}
+    rest_shape = sum(shape[v] for v in rest)
+    return {**listed, **{v: remaining * shape[v] / rest_shape for v in rest}}
 
 
 # Bounds on derived ratios: they are inferred, not read in a source, so they may lower a
@@ -149,20 +177,24 @@ def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]
     for i, cid in enumerate(cause_ids):
         for lik in pack.causes[cid].likelihoods:
             by_fact.setdefault(lik.fact, {})[i] = lik
+    other_site = pack.meta.other_site_ratio.ratio
+    sites = [pack.causes[c].site for c in cause_ids]
     for fid, liks in by_fact.items():
         fact = pack.facts[fid]
         assert fact.baseline is not None
         values = tuple(fact.values())
         base = fact.baseline.probabilities
-        lr = np.ones((len(values), len(cause_ids)))
-        for ci, lik in liks.items():
-            dist = _distribution(fact, lik, base)
-            for vi, v in enumerate(values):
-                lr[vi, ci] = dist[v] / base[v]
         base_arr = np.array([base[v] for v in values])
+        by_site = _points_to_a_site(fact)
+        lr = np.ones((len(values), len(cause_ids)))
+        for ci in range(len(cause_ids)):
+            if ci not in liks and not by_site:
+                continue  # filled in below from the background
+            dist = _distribution(fact, liks.get(ci), _shape(fact, sites[ci], other_site))
+            lr[:, ci] = [dist[v] / base[v] for v in values]
         explicit = np.zeros(len(cause_ids), dtype=bool)
         explicit[list(liks)] = True
-        if not explicit.all():
+        if not by_site and not explicit.all():
             derived = _derive_background(lr, base_arr, weights, explicit)
             lr[:, ~explicit] = np.clip(derived, *DERIVED_BOUNDS[fact.asked_by])[:, None]
         bins = tuple((name, b.gte, b.lt) for name, b in (fact.bins or {}).items())
@@ -174,6 +206,7 @@ def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]
             log_lr=np.log(lr),
             lr=lr,
             bins=bins,
+            superseded_by=tuple(fact.superseded_by),
         )
     return out
 

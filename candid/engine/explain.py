@@ -68,7 +68,7 @@ def evidence_by_cause(cp: CompiledPack, facts: Facts, lang: str) -> dict[int, li
     out: dict[int, list[EvidenceOut]] = defaultdict(list)
     for fid, value in facts.items():
         ev = cp.evidence.get(fid)
-        if ev is None:
+        if ev is None or not ev.applies(facts):
             continue
         vi = ev.value_index(value)
         if vi is None:

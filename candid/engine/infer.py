@@ -43,7 +43,7 @@ def evidence_logit(cp: CompiledPack, facts: Facts) -> FloatArray:
     total = np.zeros(len(cp.cause_ids))
     for fid, value in facts.items():
         ev = cp.evidence.get(fid)
-        if ev is None:
+        if ev is None or not ev.applies(facts):
             continue
         vi = ev.value_index(value)
         if vi is not None:

@@ -199,6 +199,9 @@ class Cause(Strict):
 class Choice(Strict):
     label: Text
     hint: Text | None = None
+    points_to: Site | None = None
+    """An exam or test result that shows where the bleeding comes from: causes at other
+    sites that do not mention it are taken to make it uncommon (see `other_site_ratio`)."""
 
 
 class Bin(Strict):
@@ -238,6 +241,9 @@ class Fact(Strict):
     ask_when: Condition | None = None
     baseline: Baseline | None = None
     context: bool = False
+    superseded_by: list[str] = Field(default_factory=list)
+    """Facts whose known result replaces this one as evidence (a cytology result replaces the
+    memory of the last screening), so the same information is not counted twice."""
 
     @model_validator(mode="after")
     def _shape(self) -> Fact:
@@ -351,12 +357,17 @@ class ProviderQuestion(Strict):
     text: Text
 
 
+class SiteRatio(Basis):
+    ratio: Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
 class PackMeta(Strict):
     id: str
     version: str
     title: Text
     languages: list[str]
     symptom_codes: list[Code]
+    other_site_ratio: SiteRatio
 
 
 class Pack(Strict):

@@ -87,6 +87,7 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
 
 
 def _bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
+    yield "pack.yaml", "other_site_ratio", pack.meta.other_site_ratio
     for fid, fact in pack.facts.items():
         if fact.baseline is not None:
             yield "facts.yaml", f"{fid}.baseline", fact.baseline
@@ -129,6 +130,9 @@ def _sources(pack: Pack) -> Iterator[Problem]:
 
 def _fact_shapes(pack: Pack) -> Iterator[Problem]:
     for fid, fact in pack.facts.items():
+        for other in fact.superseded_by:
+            if other not in pack.facts:
+                yield Problem("facts.yaml", f"{fid}.superseded_by", f"unknown fact '{other}'")
         if fact.type == "integer" and fact.bins:
             for name, b in fact.bins.items():
                 if b.gte is None and b.lt is None:
