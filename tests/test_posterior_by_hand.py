@@ -117,6 +117,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
         },
         "contradictions.yaml": [],
         "provider_questions.yaml": [],
+        "inferences.yaml": [],
         "sources.yaml": {"src": {"citation": "Test source.", "kind": "other"}},
         "causes/a.yaml": cause(
             "a", "vagina", 0.2, [{"fact": "dryness", "lr": {"true": 3.0}, "source": "src"}]

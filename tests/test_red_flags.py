@@ -40,6 +40,14 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("lump felt", {"lump_felt": True}, "soon"),
     ("tamoxifen", {"tamoxifen": True}, "soon"),
     ("suspicious vaginal lesion", {"exam_vagina": "suspicious_lesion"}, "soon"),
+    ("high-grade precancer on biopsy", {"colposcopy": "cin2_3"}, "soon"),
+    ("pelvic mass", {"exam_bimanual": "mass"}, "soon"),
+    ("recurrent over 40", {"age": 44, "bleeding_frequency": "every_time"}, "soon"),
+    (
+        "abnormal screening, recurrent",
+        {"cervical_screening": "abnormal_recent", "bleeding_frequency": "sometimes"},
+        "soon",
+    ),
     (
         "never screened, recurrent",
         {"cervical_screening": "overdue_or_never", "bleeding_frequency": "most_times"},
@@ -81,3 +89,16 @@ def test_most_urgent_rule_wins(run: Assess) -> None:
     result = run({**BASE, "pregnant": "yes", "dizziness_or_fainting": True, "lump_felt": True})
     assert result.urgency.level == "emergency"
     assert result.urgency.red_flags[0] == "dizziness_or_fainting"
+
+
+def test_age_55_or_more_is_assumed_postmenopausal_and_says_so(run: Assess) -> None:
+    result = run({"age": 61})
+    assert result.urgency.level == "soon"
+    assert [a.id for a in result.assumptions] == ["postmenopausal_from_age"]
+    assert result.assumptions[0].facts == {"menopause": "postmenopausal"}
+
+
+def test_an_answer_beats_an_assumption(run: Assess) -> None:
+    result = run({"age": 56, "menopause": "perimenopausal", "pregnant": "no"})
+    assert result.assumptions == []
+    assert result.urgency.level == "routine"  # periods still coming: not postmenopausal

@@ -10,6 +10,7 @@ import numpy as np
 
 from candid.engine.assessment import (
     Assessment,
+    AssumptionOut,
     CauseOut,
     CodeOut,
     OptionOut,
@@ -19,7 +20,7 @@ from candid.engine.assessment import (
     UrgencyOut,
     WorkupOut,
 )
-from candid.engine.compiled import SITES, CompiledPack, compiled
+from candid.engine.compiled import SITES, CompiledPack, compiled, with_assumptions
 from candid.engine.conditions import Facts
 from candid.engine.explain import evidence_by_cause, prior_reason
 from candid.engine.facts import FactProblem, FactsError, validate_facts
@@ -49,15 +50,17 @@ def assess(
     unknown_skips = [s for s in skipped if s not in pack.facts]
     if unknown_skips:
         raise FactsError([FactProblem(s, "is not a known fact", "fact ids") for s in unknown_skips])
-    post = posterior(cp, facts)
-    tri = triage(cp, facts)
+    effective, assumed = with_assumptions(cp, facts)
+    post = posterior(cp, effective)
+    tri = triage(cp, effective)
     choice = next_question(cp, facts, post, tri, skipped)
-    return _present(cp, facts, post, tri, choice, lang)
+    return _present(cp, effective, assumed, post, tri, choice, lang)
 
 
 def _present(
     cp: CompiledPack,
     facts: Facts,
+    assumed: list[str],
     post: Posterior,
     tri: Triage,
     choice: Choice | None,
@@ -92,11 +95,20 @@ def _present(
         )
         for s in pack.stages
     ]
+    inferences = {x.id: x for x in pack.inferences}
+    for x in assumed:
+        cited.update(inferences[x].source_keys)
     return Assessment.model_construct(
         pathway=pack.meta.id,
         knowledge_version=pack.meta.version,
         language=lang,
         urgency=urgency,
+        assumptions=[
+            AssumptionOut.model_construct(
+                id=x, facts=dict(inferences[x].set), reason=inferences[x].reason.get(lang)
+            )
+            for x in assumed
+        ],
         sources_of_bleeding=sorted(
             (SiteOut.model_construct(site=s, probability=round(post.sites[s], 4)) for s in SITES),
             key=lambda s: -s.probability,

@@ -96,11 +96,18 @@ class QuestionOut(Out):
     expected_gain_bits: float
 
 
+class AssumptionOut(Out):
+    id: str
+    facts: dict[str, FactValueOut]
+    reason: str
+
+
 class Assessment(Out):
     pathway: str
     knowledge_version: str
     language: str
     urgency: UrgencyOut
+    assumptions: list[AssumptionOut]
     sources_of_bleeding: list[SiteOut]
     causes: list[CauseOut]
     workup: list[WorkupOut]

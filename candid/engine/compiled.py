@@ -100,6 +100,7 @@ class CompiledPack:
     stage_opens: dict[str, Test | None]
     ask_when: dict[str, Test]
     contradictions: list[tuple[Test, str, str]]
+    inferences: tuple[tuple[str, Test, dict[str, FactValue]], ...]
     provider_question_tests: tuple[Test | None, ...]
     common_mask: npt.NDArray[np.bool_]
     before_evaluation_rank: dict[str, int]
@@ -270,6 +271,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         },
         ask_when={fid: compile_test(f.ask_when) for fid, f in pack.facts.items() if f.ask_when},
         contradictions=compile_contradictions(pack),
+        inferences=tuple((x.id, compile_test(x.when), dict(x.set)) for x in pack.inferences),
         provider_question_tests=tuple(
             compile_test(q.when) if q.when else None for q in pack.provider_questions
         ),
@@ -311,3 +313,18 @@ def prior_probability(cause: CompiledCause, facts: Facts) -> float:
         if rule.test(facts):
             return rule.p
     return cause.default_p
+
+
+def with_assumptions(cp: CompiledPack, facts: Facts) -> tuple[dict[str, FactValue], list[str]]:
+    """The facts plus the pack's assumptions for answers not given, and which applied.
+
+    Only unknown facts are filled in; an answer the person gave is never overridden.
+    """
+    effective = dict(facts)
+    applied = []
+    for inference_id, test, values in cp.inferences:
+        missing = {k: v for k, v in values.items() if k not in effective}
+        if missing and test(effective):
+            effective.update(missing)
+            applied.append(inference_id)
+    return effective, applied

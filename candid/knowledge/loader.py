@@ -18,6 +18,7 @@ from candid.knowledge.models import (
     Cause,
     Contradiction,
     Fact,
+    Inference,
     Interview,
     Pack,
     PackMeta,
@@ -103,6 +104,12 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
         for i, item in enumerate(raw_contra)
         if (c := _parse(Contradiction, item, "contradictions.yaml", str(i), problems)) is not None
     ]
+    raw_inferences = _read(folder, "inferences.yaml", problems) or []
+    inferences = [
+        x
+        for i, item in enumerate(raw_inferences)
+        if (x := _parse(Inference, item, "inferences.yaml", str(i), problems)) is not None
+    ]
     raw_questions = _read(folder, "provider_questions.yaml", problems) or []
     questions = [
         q
@@ -130,6 +137,7 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
         meta=meta,
         facts=facts,
         contradictions=contradictions,
+        inferences=inferences,
         causes=causes,
         urgency=urgency,
         workup=workup,

@@ -265,6 +265,15 @@ class Fact(Strict):
         return list(self.bins or {})
 
 
+class Inference(Basis):
+    """An answer assumed while the person has not given it (shown as an assumption)."""
+
+    id: str
+    when: Condition
+    set: dict[str, Scalar]
+    reason: Text
+
+
 class Contradiction(Strict):
     """A combination of answers that cannot be true together."""
 
@@ -374,6 +383,7 @@ class Pack(Strict):
     meta: PackMeta
     facts: dict[str, Fact]
     contradictions: list[Contradiction]
+    inferences: list[Inference]
     causes: dict[str, Cause]
     urgency: Urgency
     workup: dict[str, WorkupItem]

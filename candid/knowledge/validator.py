@@ -102,6 +102,8 @@ def _bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
             yield file, f"what_can_be_done.{t.id}", t
     for urule in pack.urgency.rules:
         yield "urgency.yaml", f"rules.{urule.id}", urule
+    for inf in pack.inferences:
+        yield "inferences.yaml", inf.id, inf
 
 
 def _sources(pack: Pack) -> Iterator[Problem]:
@@ -163,6 +165,9 @@ def _all_conditions(pack: Pack) -> Iterator[tuple[str, str, Condition]]:
             yield "facts.yaml", f"{fid}.ask_when", fact.ask_when
     for i, c in enumerate(pack.contradictions):
         yield "contradictions.yaml", str(i), c.when
+    for inf in pack.inferences:
+        yield "inferences.yaml", f"{inf.id}.when", inf.when
+        yield "inferences.yaml", f"{inf.id}.set", Condition.model_validate(inf.set)
     for cid, cause in pack.causes.items():
         for i, rule in enumerate(cause.prior.rules):
             yield f"causes/{cid}.yaml", f"prior.rules.{i}.when", rule.when
