@@ -80,3 +80,21 @@ def test_interrupt_says_nothing_was_saved() -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
+
+
+def test_going_back_changes_an_answer() -> None:
+    child = spawn()
+    child.expect("Are you bleeding heavily right now")
+    child.expect(">")
+    child.sendline("2")  # No
+    child.expect("Question 2")
+    child.expect(">")
+    child.sendline("b")  # back to the first question
+    child.expect("Question 1")
+    child.expect("Are you bleeding heavily right now")
+    child.expect(">")
+    child.sendline("1")  # now Yes: the emergency interrupts at once
+    child.expect("Emergency")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
