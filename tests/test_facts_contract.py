@@ -79,3 +79,10 @@ def test_facts_must_be_an_object(run: Assess) -> None:
 def test_unsupported_language_is_an_error(run: Assess) -> None:
     with pytest.raises(FactsError, match="not supported"):
         run({"age": 30}, lang="fr")
+
+
+def test_a_declared_alias_is_accepted_as_its_value(run: Assess) -> None:
+    """`cyst_or_structural` (the cause's name) is easy to write for the finding."""
+    a = run({"exam_vagina": "cyst_or_structural"})
+    b = run({"exam_vagina": "cyst_or_septum"})
+    assert [c.id for c in a.causes] == [c.id for c in b.causes]

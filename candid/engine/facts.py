@@ -40,6 +40,15 @@ def allowed_values(fact: Fact) -> str:
     return ", ".join(fact.choices or {})
 
 
+def _canonical(fact: Fact, value: Any) -> Any:
+    """A declared alias stands for its value; anything else is left for the checks."""
+    if fact.type == "choice" and isinstance(value, str) and value not in (fact.choices or {}):
+        for name, choice in (fact.choices or {}).items():
+            if value in choice.aliases:
+                return name
+    return value
+
+
 def _check_one(fact: Fact, value: Any) -> str | None:
     if fact.type == "boolean":
         return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
@@ -84,6 +93,7 @@ def validate_facts(
             continue
         if value is None:
             continue
+        value = _canonical(fact, value)
         error = _check_one(fact, value)
         if error:
             problems.append(FactProblem(name, error, allowed_values(fact)))

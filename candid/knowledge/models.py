@@ -199,6 +199,9 @@ class Cause(Strict):
 class Choice(Strict):
     label: Text
     hint: Text | None = None
+    aliases: list[str] = Field(default_factory=list)
+    """Other spellings accepted for this value (and replaced by it), for names that are easy to
+    confuse with a cause id, such as `cyst_or_structural`."""
     points_to: Site | None = None
     """An exam or test result that shows where the bleeding comes from: causes at other
     sites that do not mention it are taken to make it uncommon (see `other_site_ratio`)."""

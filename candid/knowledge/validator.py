@@ -132,6 +132,13 @@ def _sources(pack: Pack) -> Iterator[Problem]:
 
 def _fact_shapes(pack: Pack) -> Iterator[Problem]:
     for fid, fact in pack.facts.items():
+        choice_names = set(fact.choices or {})
+        for value, choice in (fact.choices or {}).items():
+            for alias in choice.aliases:
+                if alias in choice_names:
+                    yield Problem(
+                        "facts.yaml", f"{fid}.choices.{value}", f"alias '{alias}' is a value"
+                    )
         for other in fact.superseded_by:
             if other not in pack.facts:
                 yield Problem("facts.yaml", f"{fid}.superseded_by", f"unknown fact '{other}'")
