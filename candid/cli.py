@@ -136,6 +136,13 @@ def _print_report(report: Report) -> None:
 def evaluate_cmd(
     file: Annotated[Path, typer.Argument(help="A vignette .jsonl file or a folder of them.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    interview: Annotated[
+        bool,
+        typer.Option(
+            "--interview",
+            help="Also replay the adaptive interview on each case's patient answers.",
+        ),
+    ] = False,
 ) -> None:
     """Run vignettes through the engine and print top1, top3, triage and workup metrics."""
     pack = _pack()
@@ -150,10 +157,20 @@ def evaluate_cmd(
             lambda case: assess(pack, case.facts),
             progress=lambda: progress.advance(task),
         )
+    replayed = None
+    if interview:
+        from candid.evaluation.interview import summarise
+
+        replayed = summarise(pack, cases)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        data = report.to_dict()
+        if replayed is not None:
+            data["interview"] = replayed
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         _print_report(report)
+        if replayed is not None:
+            out.print("Interview replay: " + ", ".join(f"{k} {v}" for k, v in replayed.items()))
     if report.errors:
         err.print(f"[yellow]{report.errors} case(s) had invalid facts; see 'error' per case[/]")
 
