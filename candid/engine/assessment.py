@@ -47,6 +47,7 @@ class CauseOut(Out):
     id: str
     name: str
     probability: float
+    prior: float
     site: str
     stage: str
     likely: bool

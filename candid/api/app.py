@@ -1,0 +1,30 @@
+"""The ASGI application served by `candid serve`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from candid import __version__
+from candid.api import problems, v1
+from candid.api.guards import BodyLimit, RateLimit
+from candid.knowledge.loader import load_pack
+from candid.settings import Settings, settings
+
+
+def create_app(config: Settings | None = None) -> FastAPI:
+    config = config or settings()
+    pack = load_pack()  # fail at start, not on the first request, if the pack is invalid
+    app = FastAPI(
+        title="Candid API",
+        version=__version__,
+        summary="Evidence-based triage, differential and workup for bleeding after sex.",
+        description=(
+            f"Knowledge pack {pack.meta.id} {pack.meta.version}. Educational decision support "
+            "to discuss with a provider, not a diagnosis. Stateless: send all facts each time."
+        ),
+    )
+    problems.install(app)
+    app.include_router(v1.router)
+    app.add_middleware(RateLimit, rate=config.rate_limit)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    return app

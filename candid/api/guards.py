@@ -1,0 +1,108 @@
+"""Request guards that run before any route: body size (413) and per-client rate (429).
+
+Pure ASGI middlewares, so an oversized body is refused before it is read into memory and a
+client over its limit costs one counter update.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from candid.api.problems import PROBLEM_JSON
+
+
+async def _problem(
+    send: Send, status: int, title: str, detail: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        detail = f"The body is larger than {self.max_bytes} bytes."
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _problem(send, 413, "Request body too large", detail, [])
+                return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracking)
+        except _TooLarge:
+            if not started:
+                await _problem(send, 413, "Request body too large", detail, [])
+
+
+class RateLimit:
+    """Per-client moving window. The storage is in memory here; several processes sharing
+    one limit need a shared storage (issue: multi-process deployment)."""
+
+    def __init__(self, app: ASGIApp, rate: str, storage: Storage | None = None) -> None:
+        self.app = app
+        self.item: RateLimitItem = parse(rate)
+        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        if self.limiter.hit(self.item, key):
+            await self.app(scope, receive, send)
+            return
+        stats = self.limiter.get_window_stats(self.item, key)
+        retry = max(1, math.ceil(stats.reset_time - time.time()))
+        await _problem(
+            send,
+            429,
+            "Too many requests",
+            f"The limit is {self.item}. Try again in {retry} s.",
+            [(b"retry-after", str(retry).encode())],
+        )

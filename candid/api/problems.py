@@ -1,0 +1,98 @@
+"""RFC 9457 problem details: every error is `application/problem+json`, names each bad field
+and what is allowed, and never carries a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from candid.engine import FactsError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("candid.api")
+
+
+class InvalidParam(BaseModel):
+    name: str
+    reason: str
+    allowed: str | None = None
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    invalid_params: list[InvalidParam] | None = None
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    invalid: list[InvalidParam] | None = None,
+    headers: dict[str, str] | None = None,
+    type_: str = "about:blank",
+) -> JSONResponse:
+    body = Problem(type=type_, title=title, status=status, detail=detail, invalid_params=invalid)
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p != "body") or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(FactsError)
+    async def facts_error(_: Request, err: FactsError) -> JSONResponse:
+        invalid = [
+            InvalidParam(name=f"facts.{p.fact}", reason=p.message, allowed=p.allowed)
+            for p in err.problems
+        ]
+        detail = "; ".join(str(p) for p in err.problems)
+        return problem_response(422, "Invalid facts", detail, invalid)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
+        invalid = [
+            InvalidParam(name=_loc(tuple(e.get("loc", ()))), reason=str(e.get("msg", "invalid")))
+            for e in err.errors()
+        ]
+        return problem_response(422, "Invalid request", "The request body is not valid.", invalid)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            err.status_code,
+            _title(err.status_code),
+            str(err.detail) if err.detail else None,
+            headers=dict(err.headers) if err.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, err: Exception) -> JSONResponse:
+        # Never echo the request (it may hold a person's answers) or the traceback to the client.
+        log.error("unexpected error: %s", type(err).__name__)
+        return problem_response(500, "Internal error", "Something went wrong on our side.")
+
+
+def _title(status: int) -> str:
+    return {
+        400: "Bad request",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request body too large",
+        415: "Unsupported media type",
+        429: "Too many requests",
+    }.get(status, "Error")

@@ -1,0 +1,153 @@
+"""JSON API v1: the pathway's contract, stateless assessment and explanations."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+
+from candid.api.problems import Problem
+from candid.api.schemas import (
+    AssessRequest,
+    CauseInfo,
+    ChoiceOut,
+    ExplainRequest,
+    Explanation,
+    FactOut,
+    Language,
+    LevelOut,
+    Pathway,
+    PathwaySummary,
+    WorkupInfo,
+)
+from candid.engine import Assessment, assess
+from candid.engine.explain import answer_label
+from candid.knowledge.loader import load_pack
+from candid.knowledge.models import Pack
+
+router = APIRouter(prefix="/v1", tags=["v1"])
+ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": Problem, "description": "Unknown pathway or cause"},
+    422: {"model": Problem, "description": "Invalid facts or body; each bad field is named"},
+    413: {"model": Problem, "description": "Body too large"},
+    429: {"model": Problem, "description": "Too many requests (see Retry-After)"},
+}
+
+
+def _pack(pathway: str) -> Pack:
+    pack = load_pack()
+    if pathway != pack.meta.id:
+        raise HTTPException(404, f"Unknown pathway {pathway!r}; known: {pack.meta.id}")
+    return pack
+
+
+def _json(data: object) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+
+
+@router.get("/pathways", response_model=list[PathwaySummary], responses=ERRORS)
+def pathways(language: Language = "en") -> list[PathwaySummary]:
+    pack = load_pack()
+    return [
+        PathwaySummary(
+            id=pack.meta.id, version=pack.meta.version, title=pack.meta.title.get(language)
+        )
+    ]
+
+
+@router.get("/pathways/{pathway}", response_model=Pathway, responses=ERRORS)
+def pathway(pathway: str, language: Language = "en") -> Pathway:
+    pack = _pack(pathway)
+    facts = []
+    for fid, fact in pack.facts.items():
+        values: list[bool | int | str] = (
+            [True, False] if fact.type == "boolean" else list(fact.choices or {})
+        )
+        facts.append(
+            FactOut(
+                id=fid,
+                type=fact.type,
+                asked_by=fact.asked_by,
+                question=fact.question.get(language),
+                hint=fact.hint.get(language) if fact.hint else None,
+                choices=[ChoiceOut(value=v, label=answer_label(fact, v, language)) for v in values],
+                minimum=fact.minimum,
+                maximum=fact.maximum,
+            )
+        )
+    return Pathway(
+        id=pack.meta.id,
+        version=pack.meta.version,
+        title=pack.meta.title.get(language),
+        facts=facts,
+        causes=[
+            CauseInfo(
+                id=c.id,
+                name=c.name.get(language),
+                site=c.site,
+                stage=c.stage,
+                explanation=c.explanation.get(language),
+                codes=[{"system": x.system, "code": x.code, "display": x.display} for x in c.codes],
+            )
+            for c in pack.causes.values()
+        ],
+        urgency_levels=[
+            LevelOut(
+                id=k, rank=v.rank, label=v.label.get(language), meaning=v.meaning.get(language)
+            )
+            for k, v in pack.urgency.levels.items()
+        ],
+        workup=[
+            WorkupInfo(
+                id=w.id,
+                name=w.name.get(language),
+                why=w.why.get(language),
+                tests_for=list(w.tests_for),
+                stage=w.stage,
+            )
+            for w in pack.workup.values()
+        ],
+    )
+
+
+@router.post(
+    "/pathways/{pathway}/assess",
+    response_model=Assessment,
+    responses=ERRORS,
+    summary="Assess facts on a pathway",
+)
+def assess_on(pathway: str, body: AssessRequest) -> Response:
+    pack = _pack(pathway)
+    result = assess(pack, body.facts, lang=body.language, skipped=body.skipped)
+    return _json(result.to_json_dict())
+
+
+@router.post("/assess", response_model=Assessment, responses=ERRORS)
+def assess_default(body: AssessRequest) -> Response:
+    """Facts in, the full assessment out (urgency, sites, causes, workup, next question)."""
+    return assess_on(load_pack().meta.id, body)
+
+
+@router.post("/explain", response_model=Explanation, responses=ERRORS)
+def explain(body: ExplainRequest) -> Explanation:
+    """The evidence for and against one cause, with citations."""
+    pack = load_pack()
+    if body.cause not in pack.causes:
+        raise HTTPException(
+            404, f"Unknown cause {body.cause!r} (see GET /v1/pathways/{pack.meta.id})"
+        )
+    result = assess(pack, body.facts, lang=body.language)
+    prior_cause = pack.causes[body.cause]
+    found = next((c for c in result.causes if c.id == body.cause), None)
+    evidence = found.evidence if found else []
+    keys = set(prior_cause.sources) | {k for e in evidence for k in e.citations}
+    return Explanation(
+        cause=body.cause,
+        name=prior_cause.name.get(body.language),
+        probability=found.probability if found else 0.0,
+        prior=found.prior if found else 0.0,
+        supporting=[e for e in evidence if e.direction == "for"],
+        opposing=[e for e in evidence if e.direction == "against"],
+        sources={key: pack.sources[key].citation for key in sorted(keys) if key in pack.sources},
+    )
