@@ -73,6 +73,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        if err.status_code == 400:  # an unreadable body is an invalid request, like bad JSON
+            invalid = [InvalidParam(name="body", reason=str(err.detail))]
+            return problem_response(422, "Invalid request", "The body cannot be read.", invalid)
         return problem_response(
             err.status_code,
             _title(err.status_code),

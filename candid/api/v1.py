@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
@@ -27,11 +28,20 @@ from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
 router = APIRouter(prefix="/v1", tags=["v1"])
-ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": Problem, "description": "Unknown pathway or cause"},
-    422: {"model": Problem, "description": "Invalid facts or body; each bad field is named"},
-    413: {"model": Problem, "description": "Body too large"},
-    429: {"model": Problem, "description": "Too many requests (see Retry-After)"},
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown pathway or cause", "content": PROBLEM},
+    413: {"description": "Body too large", "content": PROBLEM},
+    422: {
+        "model": Problem,  # registers the schema; errors are sent as problem+json
+        "description": "Invalid facts or body; each bad field is named",
+        "content": PROBLEM,
+    },
+    429: {
+        "description": "Too many requests",
+        "content": PROBLEM,
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 

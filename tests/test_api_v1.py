@@ -1,0 +1,120 @@
+"""The JSON API v1 as a client uses it: stateless assessment, explanations, the pathway's
+contract, and errors as RFC 9457 problem details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from candid.api.app import create_app
+from candid.settings import Settings
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(Settings(rate_limit="100000/minute")))
+
+
+def test_assess_returns_the_design_shape(client: TestClient) -> None:
+    r = client.post("/v1/assess", json={"facts": {"age": 24, "hormonal_contraception": "combined"}})
+    assert r.status_code == 200
+    data = r.json()
+    assert data["pathway"] == "postcoital_bleeding"
+    assert data["urgency"]["level"] == "routine"
+    assert data["causes"][0]["for"] and "what_can_be_done" in data["causes"][0]
+    assert data["next_question"]["fact"]
+
+
+def test_stateless_interview_by_resending_facts(client: TestClient) -> None:
+    facts: dict[str, Any] = {}
+    seen = []
+    for _ in range(5):
+        q = client.post("/v1/assess", json={"facts": facts}).json()["next_question"]
+        seen.append(q["fact"])
+        facts[q["fact"]] = q["choices"][-1] if q["choices"] else 30
+    assert len(set(seen)) == 5
+
+
+def test_assess_on_a_named_pathway_and_in_spanish(client: TestClient) -> None:
+    r = client.post("/v1/pathways/postcoital_bleeding/assess", json={"facts": {}, "language": "es"})
+    assert r.status_code == 200 and r.json()["language"] == "es"
+
+
+def test_invalid_facts_are_422_problems_naming_each_field(client: TestClient) -> None:
+    r = client.post("/v1/assess", json={"facts": {"age": 300, "smoker": "yes", "colour": 1}})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == PROBLEM
+    names = {p["name"] for p in r.json()["invalid_params"]}
+    assert names == {"facts.age", "facts.smoker", "facts.colour"}
+    allowed = {p["name"]: p.get("allowed") for p in r.json()["invalid_params"]}
+    assert allowed["facts.smoker"] == "true or false"
+
+
+def test_malformed_json_and_unknown_fields_are_422(client: TestClient) -> None:
+    r = client.post("/v1/assess", content=b"{nope", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    r = client.post("/v1/assess", json={"facts": {}, "extra": 1})
+    assert r.status_code == 422
+    assert r.json()["invalid_params"][0]["name"] == "extra"
+
+
+def test_unknown_pathway_and_cause_are_404(client: TestClient) -> None:
+    assert client.get("/v1/pathways/nope").status_code == 404
+    r = client.post("/v1/explain", json={"facts": {}, "cause": "nope"})
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+
+
+def test_oversized_body_is_413(client: TestClient) -> None:
+    big = {"facts": {"age": 30}, "skipped": ["x" * 70_000]}
+    r = client.post("/v1/assess", json=big)
+    assert r.status_code == 413 and r.headers["content-type"] == PROBLEM
+
+
+def test_explain_gives_evidence_with_citations(client: TestClient) -> None:
+    body = {
+        "facts": {"age": 22, "new_or_multiple_partners": True, "dysuria": True},
+        "cause": "chlamydia",
+    }
+    data = client.post("/v1/explain", json=body).json()
+    facts = {e["fact"] for e in data["supporting"]}
+    assert {"new_or_multiple_partners", "dysuria"} <= facts
+    assert all(e["citations"] for e in data["supporting"])
+    assert set(data["sources"]) >= {c for e in data["supporting"] for c in e["citations"]}
+    assert 0 < data["prior"] < data["probability"] <= 1
+
+
+def test_pathway_lists_facts_causes_levels_and_workup(client: TestClient) -> None:
+    data = client.get("/v1/pathways/postcoital_bleeding").json()
+    facts = {f["id"]: f for f in data["facts"]}
+    assert facts["pregnant"]["choices"][0] == {"value": "no", "label": "No"}
+    assert facts["age"]["minimum"] == 12
+    assert {c["id"] for c in data["causes"]} >= {"cervical_ectropion", "no_cause_found"}
+    assert [lvl["id"] for lvl in data["urgency_levels"]] == [
+        "routine",
+        "soon",
+        "urgent",
+        "emergency",
+    ]
+    assert any(w["id"] == "colposcopy" for w in data["workup"])
+    assert client.get("/v1/pathways").json()[0]["id"] == "postcoital_bleeding"
+
+
+def test_rate_limit_is_per_client_with_retry_after() -> None:
+    limited = TestClient(create_app(Settings(rate_limit="3/minute")))
+    codes = [limited.get("/v1/pathways").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = limited.get("/v1/pathways")
+    assert r.headers["content-type"] == PROBLEM
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+
+
+def test_openapi_and_docs_are_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/assess", "/v1/explain", "/v1/pathways", "/v1/pathways/{pathway}"} <= set(
+        spec["paths"]
+    )
+    assert client.get("/docs").status_code == 200
