@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run serve test lint typecheck unit bench evaluate lock clean
+.PHONY: run serve test lint typecheck unit bench bench-api evaluate lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ unit: $(STAMP) $(NODE_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/candid bench
+
+# API load benchmark (not a test): Debian's wrk drives the server from a second process.
+bench-api: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/api_load.py
 
 evaluate: $(STAMP)
 	$(BIN)/candid evaluate vignettes/

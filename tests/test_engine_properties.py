@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from candid.engine import assess
+from candid.engine import Assessment, assess
 from candid.engine.compiled import compiled
 from candid.engine.infer import Posterior, posterior
 from candid.knowledge.loader import load_pack
@@ -39,6 +39,15 @@ def test_any_valid_facts_give_a_sane_assessment(facts: dict[str, Any]) -> None:
     if a.next_question is not None:
         assert a.next_question.fact not in facts
         assert PACK.facts[a.next_question.fact].asked_by == "patient"
+
+
+@FAST
+@given(facts_strategy(PACK), st.sampled_from(["en", "es"]))
+def test_the_output_validates_against_its_own_model(facts: dict[str, Any], lang: str) -> None:
+    """The engine builds its output without validation for speed; this proves it is valid."""
+    a = assess(PACK, facts, lang=lang)
+    again = Assessment.model_validate(a.model_dump())
+    assert again.model_dump_json(by_alias=True) == a.model_dump_json(by_alias=True)
 
 
 @FAST

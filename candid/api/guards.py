@@ -12,7 +12,7 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from candid.api.problems import PROBLEM_JSON
@@ -80,13 +80,13 @@ class BodyLimit:
 
 
 class RateLimit:
-    """Per-client moving window. The storage is in memory here; several processes sharing
-    one limit need a shared storage (issue: multi-process deployment)."""
+    """Per-client sliding window (a counter per window, O(1) per request). The storage is in
+    memory here; several processes sharing one limit need a shared storage."""
 
     def __init__(self, app: ASGIApp, rate: str, storage: Storage | None = None) -> None:
         self.app = app
         self.item: RateLimitItem = parse(rate)
-        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self.limiter = SlidingWindowCounterRateLimiter(storage or MemoryStorage())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

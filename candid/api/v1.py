@@ -127,20 +127,20 @@ def pathway(pathway: str, language: Language = "en") -> Pathway:
     responses=ERRORS,
     summary="Assess facts on a pathway",
 )
-def assess_on(pathway: str, body: AssessRequest) -> Response:
+async def assess_on(pathway: str, body: AssessRequest) -> Response:
     pack = _pack(pathway)
     result = assess(pack, body.facts, lang=body.language, skipped=body.skipped)
-    return _json(result.to_json_dict())
+    return Response(result.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.post("/assess", response_model=Assessment, responses=ERRORS)
-def assess_default(body: AssessRequest) -> Response:
+async def assess_default(body: AssessRequest) -> Response:
     """Facts in, the full assessment out (urgency, sites, causes, workup, next question)."""
-    return assess_on(load_pack().meta.id, body)
+    return await assess_on(load_pack().meta.id, body)
 
 
 @router.post("/explain", response_model=Explanation, responses=ERRORS)
-def explain(body: ExplainRequest) -> Explanation:
+async def explain(body: ExplainRequest) -> Explanation:
     """The evidence for and against one cause, with citations."""
     pack = load_pack()
     if body.cause not in pack.causes:

@@ -76,7 +76,7 @@ def _present(
         item = pack.workup[entry.id]
         cited.update(item.sources)
         items.append(
-            WorkupOut.model_construct(
+            WorkupOut.fast(
                 id=entry.id,
                 name=item.name.get(lang),
                 why=item.why.get(lang),
@@ -87,7 +87,7 @@ def _present(
             )
         )
     stages = [
-        StageOut.model_construct(
+        StageOut.fast(
             id=s.id,
             title=s.title.get(lang),
             description=s.description.get(lang),
@@ -98,19 +98,19 @@ def _present(
     inferences = {x.id: x for x in pack.inferences}
     for x in assumed:
         cited.update(inferences[x].source_keys)
-    return Assessment.model_construct(
+    return Assessment.fast(
         pathway=pack.meta.id,
         knowledge_version=pack.meta.version,
         language=lang,
         urgency=urgency,
         assumptions=[
-            AssumptionOut.model_construct(
+            AssumptionOut.fast(
                 id=x, facts=dict(inferences[x].set), reason=inferences[x].reason.get(lang)
             )
             for x in assumed
         ],
         sources_of_bleeding=sorted(
-            (SiteOut.model_construct(site=s, probability=round(post.sites[s], 4)) for s in SITES),
+            (SiteOut.fast(site=s, probability=round(post.sites[s], 4)) for s in SITES),
             key=lambda s: -s.probability,
         ),
         causes=causes,
@@ -133,7 +133,7 @@ def _urgency(cp: CompiledPack, tri: Triage, lang: str, cited: set[str]) -> Urgen
     citations.append(pack.urgency.baseline_source)
     cited.update(citations)
     level = pack.urgency.levels[tri.level]  # type: ignore[index]
-    return UrgencyOut.model_construct(
+    return UrgencyOut.fast(
         level=tri.level,
         label=level.label.get(lang),
         meaning=level.meaning.get(lang),
@@ -196,7 +196,7 @@ def _causes(
         cited.update(citations)
         cited.update(static.treatment_sources)
         out.append(
-            CauseOut.model_construct(
+            CauseOut.fast(
                 id=cause.id,
                 name=static.name,
                 site=cause.site,
@@ -254,19 +254,19 @@ def _question(cp: CompiledPack, choice: Choice | None, lang: str) -> QuestionOut
     if fact.type == "boolean":
         yes, no = ("Sí", "No") if lang == "es" else ("Yes", "No")
         options = [
-            OptionOut.model_construct(value=True, label=yes, hint=None),
-            OptionOut.model_construct(value=False, label=no, hint=None),
+            OptionOut.fast(value=True, label=yes, hint=None),
+            OptionOut.fast(value=False, label=no, hint=None),
         ]
     elif fact.type == "choice":
         options = [
-            OptionOut.model_construct(
+            OptionOut.fast(
                 value=value,
                 label=c.label.get(lang),
                 hint=c.hint.get(lang) if c.hint else None,
             )
             for value, c in (fact.choices or {}).items()
         ]
-    return QuestionOut.model_construct(
+    return QuestionOut.fast(
         fact=fact.id,
         text=fact.question.get(lang),
         hint=fact.hint.get(lang) if fact.hint else None,

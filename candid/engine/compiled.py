@@ -104,6 +104,10 @@ class CompiledPack:
     provider_question_tests: tuple[Test | None, ...]
     common_mask: npt.NDArray[np.bool_]
     before_evaluation_rank: dict[str, int]
+    prior_facts: tuple[str, ...]
+    """Every fact a prior rule, an exclusion or a site requirement reads: priors depend on
+    nothing else, so they are cached by these facts' values."""
+    prior_cache: dict[tuple[FactValue | None, ...], FloatArray]
 
 
 def _shape(fact: Fact, site: str, other_site: float) -> dict[str, float]:
@@ -280,6 +284,18 @@ def compile_pack(pack: Pack) -> CompiledPack:
         common_mask=np.array(
             [pack.causes[c].frequency == "common" and c != LEAK for c in cause_ids]
         ),
+        prior_facts=tuple(
+            sorted(
+                {*SITE_REQUIRES.values()}
+                | {
+                    f
+                    for c in pack.causes.values()
+                    for cond in (*(r.when for r in c.prior.rules), *c.excluded_when)
+                    for f in cond.fact_names()
+                }
+            )
+        ),
+        prior_cache={},
         before_evaluation_rank={
             c: r for c in cause_ids if (r := pack.causes[c].before_evaluation_rank) is not None
         },

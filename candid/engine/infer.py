@@ -34,8 +34,20 @@ class Posterior:
     sites: dict[str, float]
 
 
+# Distinct people (ages x menopause x pregnancy x ...) are few; the cache stays small, and is
+# bounded anyway.
+_PRIOR_CACHE_LIMIT = 20_000
+
+
 def priors(cp: CompiledPack, facts: Facts) -> FloatArray:
-    return np.array([prior_probability(c, facts) for c in cp.causes])
+    key = tuple(facts.get(f) for f in cp.prior_facts)
+    found = cp.prior_cache.get(key)
+    if found is None:
+        found = np.array([prior_probability(c, facts) for c in cp.causes])
+        found.flags.writeable = False
+        if len(cp.prior_cache) < _PRIOR_CACHE_LIMIT:
+            cp.prior_cache[key] = found
+    return found
 
 
 def evidence_logit(cp: CompiledPack, facts: Facts) -> FloatArray:
