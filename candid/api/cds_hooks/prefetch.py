@@ -1,0 +1,296 @@
+"""From the prefetched record (Patient, active Conditions, test Observations) to facts.
+
+Only the fields Candid needs are read, and leniently (EHRs send more than R4 requires), so an
+unexpected but well-formed resource costs one fact, never the card. A record that is not
+understood leaves its fact unknown; the engine then treats it as unknown, never as normal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from candid.api.cds_hooks.ehr_codes import SYSTEM_URIS, EhrCodes, ObservationRule
+from candid.knowledge.models import Pack, Scalar
+
+# Keys of the prefetch templates (discovery) and of the request's `prefetch` object.
+PATIENT, CONDITIONS, OBSERVATIONS = "patient", "conditions", "observations"
+RESULT_STATUSES = {"final", "amended", "corrected"}
+NOT_ACTIVE = {"inactive", "resolved", "remission"}
+NOT_TRUE = {"refuted", "entered-in-error"}
+
+
+def templates(codes: EhrCodes) -> dict[str, str]:
+    """The prefetch templates. Observations are asked for by code: the whole lab history would
+    be slow to send, larger than the body limit, and more of the person's record than needed."""
+    wanted = [
+        f"{SYSTEM_URIS[c.system][0]}|{c.code}"
+        for rule in codes.observations.values()
+        for c in rule.codes
+    ]
+    patient = "{{context.patientId}}"
+    return {
+        PATIENT: f"Patient/{patient}",
+        CONDITIONS: f"Condition?patient={patient}&clinical-status=active",
+        OBSERVATIONS: f"Observation?patient={patient}&code={','.join(wanted)}",
+    }
+
+
+class MissingPrefetch(Exception):
+    """A prefetch key the service needs was not sent (or the client could only send an
+    OperationOutcome). Candid does not query the EHR's FHIR server itself, so this is 412."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(", ".join(keys))
+        self.keys = keys
+
+
+# --- the few FHIR R4 fields read, leniently -----------------------------------------------------
+
+
+class _Fhir(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class FCoding(_Fhir):
+    system: str | None = None
+    code: str | None = None
+    display: str | None = None
+
+
+class FConcept(_Fhir):
+    coding: list[FCoding] = []
+    text: str | None = None
+
+    def texts(self) -> list[str]:
+        return [t for t in [self.text, *(c.display for c in self.coding)] if t]
+
+
+class FQuantity(_Fhir):
+    value: float | None = None
+
+
+class FPeriod(_Fhir):
+    start: str | None = None
+
+
+class FPatient(_Fhir):
+    resourceType: str
+    id: str | None = None
+    birthDate: str | None = None
+
+
+class FCondition(_Fhir):
+    resourceType: str
+    code: FConcept | None = None
+    clinicalStatus: FConcept | None = None
+    verificationStatus: FConcept | None = None
+
+
+class FObservation(_Fhir):
+    resourceType: str
+    status: str | None = None
+    code: FConcept | None = None
+    valueCodeableConcept: FConcept | None = None
+    valueQuantity: FQuantity | None = None
+    valueString: str | None = None
+    interpretation: list[FConcept] = []
+    effectiveDateTime: str | None = None
+    effectivePeriod: FPeriod | None = None
+    issued: str | None = None
+
+
+class FEntry(_Fhir):
+    resource: dict[str, Any] | None = None
+
+
+class FBundle(_Fhir):
+    resourceType: str
+    entry: list[FEntry] = []
+
+
+# --- reading the prefetch ------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    """What the prefetch says about the patient, in the pack's terms."""
+
+    conditions: list[FCondition] = field(default_factory=list)
+    observations: list[FObservation] = field(default_factory=list)
+    birth_date: str | None = None
+
+
+def _invalid(loc: tuple[str | int, ...], err: ValidationError) -> RequestValidationError:
+    return RequestValidationError(
+        [{**e, "loc": ("body", "prefetch", *loc, *e["loc"])} for e in err.errors()]
+    )
+
+
+def _wrong_type(loc: tuple[str | int, ...], expected: str) -> RequestValidationError:
+    msg = f"expected a {expected} resource or null"
+    return RequestValidationError([{"loc": ("body", "prefetch", *loc), "msg": msg}])
+
+
+def _bundle(key: str, value: Any, model: type[FCondition] | type[FObservation]) -> list[Any]:
+    if value is None:
+        return []  # the client had no data for this template
+    if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+        raise _wrong_type((key,), "Bundle")
+    try:
+        bundle = FBundle.model_validate(value)
+    except ValidationError as err:
+        raise _invalid((key,), err) from err
+    wanted = model.__name__[1:]  # FCondition -> Condition
+    out = []
+    for i, entry in enumerate(bundle.entry):
+        if entry.resource is None or entry.resource.get("resourceType") != wanted:
+            continue  # e.g. an OperationOutcome with search mode "outcome"
+        try:
+            out.append(model.model_validate(entry.resource))
+        except ValidationError as err:
+            raise _invalid((key, "entry", i, "resource"), err) from err
+    return out
+
+
+def read(prefetch: Mapping[str, Any] | None) -> Record:
+    """Raises MissingPrefetch (412) or RequestValidationError (422, naming the field)."""
+    prefetch = prefetch or {}
+    missing = [
+        k
+        for k in (PATIENT, CONDITIONS, OBSERVATIONS)
+        if k not in prefetch
+        or (isinstance(prefetch[k], dict) and prefetch[k].get("resourceType") == "OperationOutcome")
+    ]
+    if missing:
+        raise MissingPrefetch(missing)
+    record = Record(
+        conditions=_bundle(CONDITIONS, prefetch[CONDITIONS], FCondition),
+        observations=_bundle(OBSERVATIONS, prefetch[OBSERVATIONS], FObservation),
+    )
+    raw_patient = prefetch[PATIENT]
+    if raw_patient is not None:
+        if not isinstance(raw_patient, dict) or raw_patient.get("resourceType") != "Patient":
+            raise _wrong_type((PATIENT,), "Patient")
+        try:
+            record.birth_date = FPatient.model_validate(raw_patient).birthDate
+        except ValidationError as err:
+            raise _invalid((PATIENT,), err) from err
+    return record
+
+
+# --- from the record to facts --------------------------------------------------------------------
+
+
+def _current(c: FCondition) -> bool:
+    clinical = {x.code for x in c.clinicalStatus.coding} if c.clinicalStatus else set()
+    verified = {x.code for x in c.verificationStatus.coding} if c.verificationStatus else set()
+    return not (clinical & NOT_ACTIVE or verified & NOT_TRUE)
+
+
+def _has_code(concept: FConcept | None, system: str, code: str) -> bool:
+    if concept is None:
+        return False
+    return any(c.code == code and c.system in SYSTEM_URIS[system] for c in concept.coding)
+
+
+def has_symptom(record: Record, pack: Pack) -> bool:
+    """True when an active Condition carries one of the pack's symptom codes (N93.0, ...)."""
+    return any(
+        _has_code(c.code, s.system, s.code)
+        for c in record.conditions
+        if _current(c)
+        for s in pack.meta.symptom_codes
+    )
+
+
+def age_on(birth_date: str, today: date) -> int | None:
+    """Whole years; a partial date (YYYY or YYYY-MM) is taken at the middle of its span."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", birth_date)
+    if not m:
+        return None
+    year = int(m[1])
+    month = int(m[2]) if m[2] else 7
+    day = int(m[3]) if m[3] else (15 if m[2] else 1)
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _when(o: FObservation) -> datetime:
+    raw = (
+        o.effectiveDateTime or (o.effectivePeriod.start if o.effectivePeriod else None) or o.issued
+    )
+    if raw:
+        try:
+            moment = datetime.fromisoformat(raw if len(raw) > 7 else f"{raw}-01-01"[:10])
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.min.replace(tzinfo=UTC)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def _value(o: FObservation, rule: ObservationRule, codes: EhrCodes) -> str | None:
+    value_texts = [o.valueString] if o.valueString else []
+    if o.valueCodeableConcept:
+        value_texts += o.valueCodeableConcept.texts()
+    said = {_norm(t) for t in value_texts}
+    if rule.values == "presence":
+        for answer, spec in codes.presence.items():
+            if any(_has_code(o.valueCodeableConcept, c.system, c.code) for c in spec.codes):
+                return answer
+            if said & {_norm(t) for t in spec.texts}:
+                return answer
+        q = rule.quantity
+        if q is not None and o.valueQuantity is not None and o.valueQuantity.value is not None:
+            v = o.valueQuantity.value
+            return (
+                "positive"
+                if v >= q.positive_at_least
+                else "negative"
+                if v < q.negative_below
+                else None
+            )
+        flags = {c.code for i in o.interpretation for c in i.coding}
+        for answer, spec in codes.presence.items():
+            if flags & set(spec.interpretations):
+                return answer
+        return None
+    for choice, names in rule.values.items():
+        if said & {_norm(n) for n in names}:
+            return choice
+    return None
+
+
+def facts_from(record: Record, pack: Pack, codes: EhrCodes, today: date) -> dict[str, Scalar]:
+    """The facts the record states. Values outside the pack's range are left out (unknown)."""
+    facts: dict[str, Scalar] = {}
+    if record.birth_date:
+        age = age_on(record.birth_date, today)
+        spec = pack.facts["age"]
+        if age is not None and (spec.minimum or 0) <= age <= (spec.maximum or 200):
+            facts["age"] = age
+    for condition in (c for c in record.conditions if _current(c)):
+        for sets in codes.conditions:
+            if any(_has_code(condition.code, c.system, c.code) for c in sets.codes):
+                facts.update(sets.set)
+    results = sorted((o for o in record.observations if o.status in RESULT_STATUSES), key=_when)
+    for o in results:  # oldest first, so the most recent result wins
+        for fact, rule in codes.observations.items():
+            if any(_has_code(o.code, c.system, c.code) for c in rule.codes):
+                value = _value(o, rule, codes)
+                if value is not None:
+                    facts[fact] = value
+    return facts

