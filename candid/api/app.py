@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from candid import __version__
 from candid.api import cds_hooks, openapi, problems, v1
+from candid.api.fhir import router as fhir_router
 from candid.api.guards import BodyLimit, RateLimit
 from candid.knowledge.loader import load_pack
 from candid.settings import Settings, settings
@@ -26,6 +27,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
     problems.install(app)
     openapi.install(app, pack)
     app.include_router(v1.router)
+    app.include_router(fhir_router)
     app.include_router(cds_hooks.router)
     app.add_middleware(RateLimit, rate=config.rate_limit)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)

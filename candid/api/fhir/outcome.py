@@ -1,0 +1,180 @@
+"""An Assessment as a FHIR Bundle (type collection) an EHR can file and show.
+
+- RiskAssessment: one prediction per cause, in the engine's order, coded with the pack's
+  ICD-10 / SNOMED CT codes and Candid's `cause.<id>`, with the probability and the reasons.
+- ServiceRequest (status draft, intent proposal): one per evaluation still to offer. They are
+  suggestions for a clinician to accept, not orders, which is what `proposal` means.
+- Flag for the urgency. A Flag is FHIR's "prospective warning to show when caring for this
+  patient", which is what "be seen today" is; a DetectedIssue is about a problem with a
+  proposed action (a drug interaction, a duplicate order) and needs the action it implicates,
+  which urgency has none of.
+
+Every resource has the patient as subject when the request named one; FHIR requires a subject
+on all three, so without one it is a display-only Reference that says so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from candid.api.fhir.intake import Intake
+from candid.api.fhir.terminology import (
+    JSON,
+    SYSTEMS,
+    WORKUP_CODES,
+    coding,
+    own,
+    symptom_codings,
+    symptom_concept,
+)
+from candid.engine import Assessment
+from candid.engine.assessment import CauseOut, WorkupOut
+from candid.knowledge.models import Pack
+
+NOBODY: JSON = {"display": "The person who answered (no patient reference was given)"}
+FLAG_PRIORITY = "http://hl7.org/fhir/StructureDefinition/flag-priority"
+PRIORITY_CODES = "http://hl7.org/fhir/flag-priority-code"
+PRIORITY = {
+    "routine": ("PL", "Low priority"),
+    "soon": ("PM", "Medium priority"),
+    "urgent": ("PH", "High priority"),
+    "emergency": ("PH", "High priority"),
+}
+NOTE = {
+    "en": (
+        "Educational decision support to discuss with a provider, not a diagnosis. Each "
+        "probability is the chance that this cause is present and contributing; causes can "
+        "coexist, so they do not add up to 100%."
+    ),
+    "es": (
+        "Apoyo educativo para hablar con un profesional, no un diagnóstico. Cada probabilidad "
+        "es la de que esta causa esté presente y contribuya; las causas pueden coexistir, así "
+        "que no suman 100 %."
+    ),
+}
+WORDS = {
+    "en": {"for": "For", "against": "Against", "looks_for": "Looks for"},
+    "es": {"for": "A favor", "against": "En contra", "looks_for": "Busca"},
+}
+
+
+def bundle(pack: Pack, result: Assessment, intake: Intake) -> JSON:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    subject = intake.subject or NOBODY
+    risk_url = _urn()
+    entries = [(risk_url, _risk(pack, result, intake, subject, now))]
+    entries.append((_urn(), _flag(pack, result, subject, now)))
+    for item in result.workup:
+        if item.status == "recommended":
+            entries.append((_urn(), _request(pack, result, item, subject, now, risk_url)))
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": now,
+        "entry": [{"fullUrl": url, "resource": resource} for url, resource in entries],
+    }
+
+
+def _urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def _risk(pack: Pack, result: Assessment, intake: Intake, subject: JSON, now: str) -> JSON:
+    lang = result.language
+    out: JSON = {
+        "resourceType": "RiskAssessment",
+        "status": "final",
+        "method": {
+            "coding": [own(pack, "assessment", "Candid assessment")],
+            "text": f"Candid, knowledge pack {result.pathway} {result.knowledge_version}",
+        },
+        "code": symptom_concept(pack),
+        "subject": subject,
+        "occurrenceDateTime": now,
+        "prediction": [_prediction(pack, cause, lang) for cause in result.causes],
+        "mitigation": f"{result.urgency.label}. {result.urgency.meaning}",
+        "note": [{"text": NOTE.get(lang, NOTE["en"])}],
+    }
+    if intake.basis:
+        out["basis"] = intake.basis
+    return out
+
+
+def _prediction(pack: Pack, cause: CauseOut, lang: str) -> JSON:
+    codings = [own(pack, f"cause.{cause.id}", pack.causes[cause.id].clinical_name)]
+    codings += [coding(SYSTEMS[c.system], c.code, c.display) for c in cause.codes]
+    out: JSON = {
+        "outcome": {"coding": codings, "text": cause.name},
+        "probabilityDecimal": cause.probability,
+    }
+    words = WORDS.get(lang, WORDS["en"])
+    parts = []
+    if cause.for_:
+        parts.append(f"{words['for']}: " + "; ".join(cause.for_))
+    if cause.against:
+        parts.append(f"{words['against']}: " + "; ".join(cause.against))
+    if parts:
+        out["rationale"] = ". ".join(parts)
+    return out
+
+
+def _flag(pack: Pack, result: Assessment, subject: JSON, now: str) -> JSON:
+    urgency = result.urgency
+    level = next(v for k, v in pack.urgency.levels.items() if k == urgency.level)
+    priority, display = PRIORITY.get(urgency.level, PRIORITY["routine"])
+    reasons = "; ".join(urgency.reasons)
+    return {
+        "resourceType": "Flag",
+        "extension": [
+            {
+                "url": FLAG_PRIORITY,
+                "valueCodeableConcept": {"coding": [coding(PRIORITY_CODES, priority, display)]},
+            }
+        ],
+        "status": "active",
+        "category": [
+            {
+                "coding": [
+                    coding(
+                        "http://terminology.hl7.org/CodeSystem/flag-category",
+                        "clinical",
+                        "Clinical",
+                    )
+                ]
+            }
+        ],
+        "code": {
+            "coding": [own(pack, f"urgency.{urgency.level}", level.label.en)],
+            "text": f"{urgency.label}. {urgency.meaning}" + (f" ({reasons})" if reasons else ""),
+        },
+        "subject": subject,
+        "period": {"start": now},
+    }
+
+
+def _request(
+    pack: Pack, result: Assessment, item: WorkupOut, subject: JSON, now: str, risk_url: str
+) -> JSON:
+    words = WORDS.get(result.language, WORDS["en"])
+    names = {c.id: c.name for c in result.causes}
+    looks_for = ", ".join(
+        names.get(c, pack.causes[c].name.get(result.language)) for c in item.tests_for
+    )
+    return {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "code": {
+            "coding": [
+                own(pack, f"workup.{item.id}", pack.workup[item.id].name.en),
+                *WORKUP_CODES.get(item.id, []),
+            ],
+            "text": item.name,
+        },
+        "subject": subject,
+        "authoredOn": now,
+        "reasonCode": [{"coding": symptom_codings(pack), "text": item.why}],
+        "supportingInfo": [{"reference": risk_url}],
+        "note": [{"text": f"{words['looks_for']}: {looks_for}."}],
+    }
