@@ -118,3 +118,17 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
         spec["paths"]
     )
     assert client.get("/docs").status_code == 200
+
+
+def test_detail_likely_trims_only_the_unlikely_causes(client: TestClient) -> None:
+    facts = {"age": 24, "hormonal_contraception": "combined"}
+    short = client.post("/v1/assess", json={"facts": facts}).json()
+    full = client.post("/v1/assess", json={"facts": facts, "detail": "all"}).json()
+    assert [c["id"] for c in short["causes"]] == [c["id"] for c in full["causes"]]
+    for trimmed, whole in zip(short["causes"], full["causes"], strict=True):
+        assert trimmed["probability"] == whole["probability"]
+        if whole["likely"]:
+            assert trimmed == whole
+        else:
+            assert trimmed["what_can_be_done"] == [] and whole["what_can_be_done"]
+    assert len(str(short)) < len(str(full))

@@ -28,6 +28,11 @@ class AssessRequest(Body):
         max_length=200,
     )
     language: Language = "en"
+    detail: Literal["likely", "all"] = Field(
+        default="likely",
+        description="'likely': options, questions and evidence only for likely causes (the "
+        "others keep id, probability and explanation); 'all': for every cause.",
+    )
 
 
 class ExplainRequest(Body):

@@ -129,7 +129,7 @@ def pathway(pathway: str, language: Language = "en") -> Pathway:
 )
 async def assess_on(pathway: str, body: AssessRequest) -> Response:
     pack = _pack(pathway)
-    result = assess(pack, body.facts, lang=body.language, skipped=body.skipped)
+    result = assess(pack, body.facts, lang=body.language, skipped=body.skipped, detail=body.detail)
     return Response(result.model_dump_json(by_alias=True), media_type="application/json")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from candid.engine.workup import open_stages, workup
 from candid.knowledge.models import Pack
 
 LANGUAGES = ("en", "es")
+Detail = Literal["all", "likely"]
 # How many likely causes contribute their own questions to the list for the provider.
 QUESTION_CAUSES = 3
 
@@ -41,8 +42,14 @@ def assess(
     *,
     lang: str = "en",
     skipped: Collection[str] = (),
+    detail: Detail = "all",
 ) -> Assessment:
-    """Raises FactsError (naming each bad fact) for input that breaks the contract."""
+    """Raises FactsError (naming each bad fact) for input that breaks the contract.
+
+    `detail="likely"` keeps every cause in the list but gives options, questions, evidence and
+    citations only for the likely ones (probability at least `display_at_least`): the rest is
+    what a person or a clinician reads, and it is most of the output's size.
+    """
     if lang not in LANGUAGES:
         raise FactsError([FactProblem("(language)", f"{lang!r} is not supported", "en, es")])
     cp = compiled(pack)
@@ -54,7 +61,7 @@ def assess(
     post = posterior(cp, effective)
     tri = triage(cp, effective)
     choice = next_question(cp, facts, post, tri, skipped)
-    return _present(cp, effective, assumed, post, tri, choice, lang)
+    return _present(cp, effective, assumed, post, tri, choice, lang, detail)
 
 
 def _present(
@@ -65,10 +72,11 @@ def _present(
     tri: Triage,
     choice: Choice | None,
     lang: str,
+    detail: Detail,
 ) -> Assessment:
     pack = cp.pack
     cited: set[str] = set()
-    causes = _causes(cp, facts, post, lang, cited)
+    causes = _causes(cp, facts, post, lang, cited, detail)
     urgency = _urgency(cp, tri, lang, cited)
     opened = open_stages(cp, facts, post.probability)
     items = []
@@ -178,7 +186,7 @@ def _static(cp: CompiledPack, cid: str, lang: str) -> _CauseText:
 
 
 def _causes(
-    cp: CompiledPack, facts: Facts, post: Posterior, lang: str, cited: set[str]
+    cp: CompiledPack, facts: Facts, post: Posterior, lang: str, cited: set[str], detail: Detail
 ) -> list[CauseOut]:
     threshold = cp.pack.interview.display_at_least
     evidence = evidence_by_cause(cp, facts, lang)
@@ -187,10 +195,32 @@ def _causes(
         if post.prior[k] <= 0:
             continue  # impossible for this person (no cervix, no uterus, ...)
         p = float(post.probability[k])
+        likely = p >= threshold
         cause = cp.pack.causes[cp.cause_ids[k]]
         static = _static(cp, cause.id, lang)
-        items = evidence.get(k, [])
         start = prior_reason(post, k, lang)
+        if detail == "likely" and not likely:
+            out.append(
+                CauseOut.fast(
+                    id=cause.id,
+                    name=static.name,
+                    site=cause.site,
+                    stage=cause.stage,
+                    explanation=static.explanation,
+                    what_can_be_done=[],
+                    questions=[],
+                    codes=static.codes,
+                    probability=round(p, 4),
+                    prior=round(float(post.prior[k]), 4),
+                    likely=False,
+                    for_=[start] if start else [],
+                    against=[],
+                    evidence=[],
+                    citations=[],
+                )
+            )
+            continue
+        items = evidence.get(k, [])
         cause_sources = cause.sources
         citations = list(dict.fromkeys([*cause_sources, *(c for e in items for c in e.citations)]))
         cited.update(citations)
@@ -207,7 +237,7 @@ def _causes(
                 codes=static.codes,
                 probability=round(p, 4),
                 prior=round(float(post.prior[k]), 4),
-                likely=p >= threshold,
+                likely=likely,
                 for_=([start] if start else []) + [e.text for e in items if e.ratio > 1],
                 against=[e.text for e in items if e.ratio < 1],
                 evidence=items,
