@@ -189,7 +189,10 @@ def _causes(
     cp: CompiledPack, facts: Facts, post: Posterior, lang: str, cited: set[str], detail: Detail
 ) -> list[CauseOut]:
     threshold = cp.pack.interview.display_at_least
-    evidence = evidence_by_cause(cp, facts, lang)
+    wanted = None
+    if detail == "likely":
+        wanted = {k for k in range(len(cp.cause_ids)) if post.probability[k] >= threshold}
+    evidence = evidence_by_cause(cp, facts, lang, wanted)
     out = []
     for k in ranking(cp, facts, post):
         if post.prior[k] <= 0:

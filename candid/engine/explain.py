@@ -6,7 +6,6 @@ each one is built once and reused; per assessment only lookups and a sort remain
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import numpy as np
@@ -63,9 +62,30 @@ def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: s
     return item
 
 
-def evidence_by_cause(cp: CompiledPack, facts: Facts, lang: str) -> dict[int, list[EvidenceOut]]:
-    """Every known fact that moves each cause, strongest first."""
-    out: dict[int, list[EvidenceOut]] = defaultdict(list)
+_ROWS: dict[tuple[int, str, int, str], list[tuple[int, float, EvidenceOut]]] = {}
+
+
+def _row(
+    cp: CompiledPack, fid: str, vi: int, value: FactValue, lang: str
+) -> list[tuple[int, float, EvidenceOut]]:
+    """Every cause one answer moves, with the strength used for sorting; built once."""
+    key = (id(cp), fid, vi, lang)
+    found = _ROWS.get(key)
+    if found is None:
+        log_lr = cp.evidence[fid].log_lr[vi]
+        found = [
+            (int(k), float(abs(log_lr[k])), _item(cp, int(k), fid, vi, value, lang))
+            for k in np.flatnonzero(np.abs(log_lr) >= _NEUTRAL)
+        ]
+        _ROWS[key] = found
+    return found
+
+
+def evidence_by_cause(
+    cp: CompiledPack, facts: Facts, lang: str, only: set[int] | None = None
+) -> dict[int, list[EvidenceOut]]:
+    """Every known fact that moves each cause (or each cause in `only`), strongest first."""
+    strength: dict[int, list[tuple[float, EvidenceOut]]] = defaultdict(list)
     for fid, value in facts.items():
         ev = cp.evidence.get(fid)
         if ev is None or not ev.applies(facts):
@@ -73,11 +93,12 @@ def evidence_by_cause(cp: CompiledPack, facts: Facts, lang: str) -> dict[int, li
         vi = ev.value_index(value)
         if vi is None:
             continue
-        for k in np.flatnonzero(np.abs(ev.log_lr[vi]) >= _NEUTRAL):
-            out[int(k)].append(_item(cp, int(k), fid, vi, value, lang))
-    for items in out.values():
-        items.sort(key=lambda e: -abs(math.log(e.ratio)))
-    return out
+        for k, weight, item in _row(cp, fid, vi, value, lang):
+            if only is None or k in only:
+                strength[k].append((weight, item))
+    return {
+        k: [item for _, item in sorted(items, key=lambda x: -x[0])] for k, items in strength.items()
+    }
 
 
 def prior_reason(post: Posterior, cause_index: int, lang: str) -> str | None:
