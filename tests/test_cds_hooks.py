@@ -18,8 +18,9 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from candid.api.app import create_app
 from candid.api.cds_hooks.cards import short_name
-from candid.api.cds_hooks.ehr_codes import EhrCodes, check, ehr_codes
 from candid.api.cds_hooks.prefetch import age_on
+from candid.knowledge.ehr_codes import EhrCodes, check
+from candid.knowledge.loader import load_ehr_codes as ehr_codes
 from candid.knowledge.models import Pack
 from candid.settings import Settings
 

@@ -143,3 +143,23 @@ def test_typo_in_a_key_is_refused(copy: Path) -> None:
     found = problems_after(copy, ECTROPION, change)
     keys = {p.key for p in found}
     assert "site" in keys and "sitee" in keys
+
+
+def test_a_typo_in_the_ehr_code_table_is_reported_by_file_and_key(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["conditions"][0]["set"] = {"menopause": "post_menopausal"}
+        d["workup_orders"]["pap_smear"] = d["workup_orders"]["pregnancy_test"]
+        d["observations"]["hpv_test"]["codes"][0]["sytem"] = "loinc"
+
+    found = problems_after(copy, "ehr_codes.yaml", change)
+    keys = {p.key for p in found if p.file == "ehr_codes.yaml"}
+    assert "observations.hpv_test.codes.0.sytem" in keys
+    # the checks against the pack run once the table parses
+    (copy / "ehr_codes.yaml").write_text(
+        (copy / "ehr_codes.yaml").read_text(encoding="utf-8").replace("sytem", "system"),
+        encoding="utf-8",
+    )
+    with pytest.raises(PackError) as info:
+        load_pack_from(copy)
+    keys = {p.key for p in info.value.problems if p.file == "ehr_codes.yaml"}
+    assert keys == {"conditions.0.set", "workup_orders.pap_smear"}

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from candid.knowledge import ehr_codes
 from candid.knowledge.models import (
     Cause,
     Contradiction,
@@ -147,13 +148,32 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
         sources=sources,
     )
     if validate:
-        found = check_pack(pack)
+        found = check_pack(pack) + _ehr_code_problems(folder, pack)
         if found:
             raise PackError(found)
     return pack
+
+
+def _ehr_code_problems(folder: Path, pack: Pack) -> list[Problem]:
+    """`ehr_codes.yaml` (optional: a pack without it has no EHR mapping) against the pack."""
+    if not (folder / ehr_codes.FILE).exists():
+        return []
+    problems: list[Problem] = []
+    data = _read(folder, ehr_codes.FILE, problems)
+    codes = _parse(ehr_codes.EhrCodes, data, ehr_codes.FILE, "", problems)
+    if codes is not None:
+        problems += ehr_codes.problems(codes, pack)
+    return problems
 
 
 @cache
 def load_pack(name: str = DEFAULT_PACK) -> Pack:
     """The installed pack, loaded and validated once per process."""
     return load_pack_from(pack_dir(name))
+
+
+@cache
+def load_ehr_codes(name: str = DEFAULT_PACK) -> ehr_codes.EhrCodes:
+    """The installed pack's EHR code table, checked with the pack by `load_pack`."""
+    load_pack(name)
+    return ehr_codes.EhrCodes.model_validate(read_yaml(pack_dir(name) / ehr_codes.FILE))

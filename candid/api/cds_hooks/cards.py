@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping
 from uuid import uuid4
 
-from candid.api.cds_hooks.ehr_codes import SYSTEM_URIS, EhrCodes
 from candid.api.cds_hooks.schemas import Action, Card, Link, Source, Suggestion
 from candid.engine import Assessment
 from candid.engine.compiled import LEAK
 from candid.engine.explain import answer_label
+from candid.knowledge.ehr_codes import SYSTEM_URIS, EhrCodes
 from candid.knowledge.models import Pack, Scalar
 
 SUMMARY_LIMIT = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
@@ -88,10 +88,11 @@ def service_request(
             "display": name,
         }
     ]
-    order = codes.workup_orders.get(item_id)
-    if order is not None:
-        loinc = {"system": order.uri, "code": order.code}
-        coding.append(loinc | ({"display": order.display} if order.display else {}))
+    for order in codes.workup_orders.get(item_id, []):
+        display = codes.display(order.system, order.code)
+        coding.append(
+            {"system": order.uri, "code": order.code} | ({"display": display} if display else {})
+        )
     return {
         "resourceType": "ServiceRequest",
         "status": "draft",

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from candid.api.cds_hooks.ehr_codes import SYSTEM_URIS, EhrCodes, ObservationRule
+from candid.knowledge.ehr_codes import SYSTEM_URIS, EhrCodes, ObservationRule
 from candid.knowledge.models import Pack, Scalar
 
 # Keys of the prefetch templates (discovery) and of the request's `prefetch` object.
@@ -32,6 +32,7 @@ def templates(codes: EhrCodes) -> dict[str, str]:
     wanted = [
         f"{SYSTEM_URIS[c.system][0]}|{c.code}"
         for rule in codes.observations.values()
+        if rule.values is not None
         for c in rule.codes
     ]
     patient = "{{context.patientId}}"
@@ -268,7 +269,7 @@ def _value(o: FObservation, rule: ObservationRule, codes: EhrCodes) -> str | Non
             if flags & set(spec.interpretations):
                 return answer
         return None
-    for choice, names in rule.values.items():
+    for choice, names in (rule.values or {}).items():
         if said & {_norm(n) for n in names}:
             return choice
     return None

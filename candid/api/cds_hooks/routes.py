@@ -17,12 +17,11 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from candid.api.cds_hooks.cards import card
-from candid.api.cds_hooks.ehr_codes import ehr_codes
 from candid.api.cds_hooks.prefetch import MissingPrefetch, facts_from, has_symptom, read, templates
 from candid.api.cds_hooks.schemas import CardsResponse, Discovery, HookRequest, Service
 from candid.api.problems import Problem, problem_response
 from candid.engine import FactsError, assess
-from candid.knowledge.loader import load_pack
+from candid.knowledge.loader import load_ehr_codes, load_pack
 from candid.settings import settings
 
 SERVICE_ID = "candid-postcoital-bleeding"
@@ -45,7 +44,7 @@ def _service() -> Service:
             "probabilities, and the evaluations not yet on the record as draft orders. "
             f"Knowledge pack {pack.meta.id} {pack.meta.version}."
         ),
-        prefetch=templates(ehr_codes()),
+        prefetch=templates(load_ehr_codes()),
     )
 
 
@@ -62,7 +61,7 @@ def discovery() -> Discovery:
     summary="patient-view: cards for a patient with postcoital bleeding",
 )
 def patient_view(request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
-    pack, codes = load_pack(), ehr_codes()
+    pack, codes = load_pack(), load_ehr_codes()
     try:
         record = read(request.prefetch)
     except MissingPrefetch as missing:

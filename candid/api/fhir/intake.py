@@ -23,10 +23,10 @@ from typing import Any
 from candid.api.fhir.errors import FhirInputError, InputProblem
 from candid.api.fhir.questionnaire import CLINICIAN_GROUP, HELP_SUFFIX
 from candid.api.fhir.terminology import (
-    FACT_BY_LOINC,
     JSON,
     LOINC,
     code_system_url,
+    fact_by_loinc,
     questionnaire_url,
 )
 from candid.api.fhir.values import ValueProblem, decode, value_key
@@ -194,7 +194,7 @@ class _Reader:
                 f"{where}.code",
                 "no coding names a fact Candid uses",
                 f"a fact id from {code_system_url(self.pack)}, or LOINC "
-                + ", ".join(sorted(FACT_BY_LOINC)),
+                + ", ".join(sorted(fact_by_loinc())),
             )
             return
         self._subject(where, obs.get("subject"))
@@ -212,8 +212,8 @@ class _Reader:
                 continue
             if system == code_system_url(self.pack) and value in self.pack.facts:
                 return value
-            if system == LOINC and value in FACT_BY_LOINC:
-                return FACT_BY_LOINC[value]
+            if system == LOINC and value in (by_loinc := fact_by_loinc()):
+                return by_loinc[value]
         return None
 
     # -- shared ---------------------------------------------------------------------------

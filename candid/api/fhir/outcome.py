@@ -22,11 +22,11 @@ from candid.api.fhir.intake import Intake
 from candid.api.fhir.terminology import (
     JSON,
     SYSTEMS,
-    WORKUP_CODES,
     coding,
     own,
     symptom_codings,
     symptom_concept,
+    workup_codings,
 )
 from candid.engine import Assessment
 from candid.engine.assessment import CauseOut, WorkupOut
@@ -168,7 +168,7 @@ def _request(
         "code": {
             "coding": [
                 own(pack, f"workup.{item.id}", pack.workup[item.id].name.en),
-                *WORKUP_CODES.get(item.id, []),
+                *workup_codings(item.id),
             ],
             "text": item.name,
         },

@@ -14,9 +14,9 @@ from typing import Any
 
 from candid.api.fhir.terminology import (
     SNOMED,
-    SNOMED_PRESENCE,
     answer_code,
     code_system_url,
+    snomed_presence,
 )
 from candid.engine.conditions import FactValue
 from candid.knowledge.models import Fact, Pack
@@ -84,7 +84,7 @@ def _from_coding(pack: Pack, fact: Fact, coding: Any) -> str | None:
         value = code[len(prefix) :] if code.startswith(prefix) else code
         return value if value in choices else aliases.get(value)
     if system == SNOMED and _presence(fact):
-        return SNOMED_PRESENCE.get(code)
+        return snomed_presence().get(code)
     return None
 
 
