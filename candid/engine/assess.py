@@ -202,32 +202,14 @@ def _causes(
         cause = cp.pack.causes[cp.cause_ids[k]]
         static = _static(cp, cause.id, lang)
         start = prior_reason(post, k, lang)
-        if detail == "likely" and not likely:
-            out.append(
-                CauseOut.fast(
-                    id=cause.id,
-                    name=static.name,
-                    site=cause.site,
-                    stage=cause.stage,
-                    explanation=static.explanation,
-                    what_can_be_done=[],
-                    questions=[],
-                    codes=static.codes,
-                    probability=round(p, 4),
-                    prior=round(float(post.prior[k]), 4),
-                    likely=False,
-                    for_=[start] if start else [],
-                    against=[],
-                    evidence=[],
-                    citations=[],
-                )
-            )
-            continue
-        items = evidence.get(k, [])
-        cause_sources = cause.sources
-        citations = list(dict.fromkeys([*cause_sources, *(c for e in items for c in e.citations)]))
-        cited.update(citations)
-        cited.update(static.treatment_sources)
+        full = likely or detail == "all"
+        items = evidence.get(k, []) if full else []
+        citations: list[str] = []
+        if full:
+            cited_here = [*cause.sources, *(c for e in items for c in e.citations)]
+            citations = list(dict.fromkeys(cited_here))
+            cited.update(citations)
+            cited.update(static.treatment_sources)
         out.append(
             CauseOut.fast(
                 id=cause.id,
@@ -235,8 +217,8 @@ def _causes(
                 site=cause.site,
                 stage=cause.stage,
                 explanation=static.explanation,
-                what_can_be_done=static.what_can_be_done,
-                questions=static.questions,
+                what_can_be_done=static.what_can_be_done if full else [],
+                questions=static.questions if full else [],
                 codes=static.codes,
                 probability=round(p, 4),
                 prior=round(float(post.prior[k]), 4),
