@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from candid import __version__
 from candid.api import cds_hooks, openapi, problems, v1
 from candid.api.fhir import router as fhir_router
-from candid.api.guards import BodyLimit, RateLimit
+from candid.api.guards import BodyLimit, RateLimit, Shield
 from candid.knowledge.loader import load_pack
 from candid.settings import Settings, settings
 
@@ -31,4 +31,5 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.include_router(cds_hooks.router)
     app.add_middleware(RateLimit, rate=config.rate_limit)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(Shield)  # added last, so it wraps everything
     return app

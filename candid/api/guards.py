@@ -7,6 +7,7 @@ client over its limit costs one counter update.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 
@@ -16,6 +17,8 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from candid.api.problems import PROBLEM_JSON
+
+log = logging.getLogger("candid.api")
 
 
 async def _problem(
@@ -34,6 +37,34 @@ async def _problem(
         }
     )
     await send({"type": "http.response.body", "body": body.encode()})
+
+
+class Shield:
+    """The outermost layer: an exception that escapes everything else becomes a 500 problem
+    here, and only its type is logged. Letting it reach the server would print a traceback
+    whose message can quote a person's answers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as err:  # the point is to catch everything
+            log.error("request failed: %s", type(err).__name__)
+            if not started:
+                await _problem(send, 500, "Internal error", "Something went wrong on our side.", [])
 
 
 class _TooLarge(Exception):
