@@ -98,11 +98,15 @@ def test_there_are_findings_that_support_a_single_cause() -> None:
 def _before_after(
     facts: dict[str, Any], support: tuple[str, str, int]
 ) -> tuple[Posterior, Posterior, int] | None:
-    """Posteriors without and with the supporting finding (None if it would contradict)."""
+    """Posteriors without and with the supporting finding. None if it would contradict the
+    other facts, or if it replaces a known fact as evidence (`superseded_by`: a cytology result
+    replaces the memory of the last screening); replacing evidence is tested on its own below."""
     fid, value, k = support
     facts.pop(fid, None)
     after = {**facts, fid: _as_fact_value(PACK, fid, value)}
     if not consistent(PACK, after):
+        return None
+    if any(fid in PACK.facts[known].superseded_by for known in facts):
         return None
     cp = compiled(PACK)
     return posterior(cp, facts), posterior(cp, after), k
@@ -163,3 +167,15 @@ def test_with_no_answers_no_cause_found_matches_the_published_rate() -> None:
         c.probability for c in assess(PACK, {"age": 30}).causes if c.id == "no_cause_found"
     )
     assert 0.35 <= shown <= 0.45
+
+
+def test_a_result_replaces_the_memory_of_a_result() -> None:
+    """Screening history counts until a cytology result is known; then only the result does,
+    so the same information is not counted twice."""
+    cp = compiled(PACK)
+    k = cp.cause_ids.index("cervical_dysplasia")
+    base: dict[str, Any] = {"age": 35, "cytology": "nilm"}
+    with_history = posterior(cp, {**base, "cervical_screening": "up_to_date_normal"})
+    assert with_history.probability[k] == posterior(cp, base).probability[k]
+    history_only = posterior(cp, {"age": 35, "cervical_screening": "up_to_date_normal"})
+    assert history_only.probability[k] < posterior(cp, {"age": 35}).probability[k]
