@@ -63,6 +63,8 @@ def summarise(pack: Pack, cases: list[Vignette]) -> dict[str, Any]:
         RANK[r.result.urgency.level] < RANK[c.expect.urgency or "routine"] for c, r in with_urgency
     ]
     questions = sorted(r.questions for r in replays)
+    emergency = [r.result.urgency.interrupt for _, r in with_causes]
+    top3_non_emergency = [hit for hit, stop in zip(top3, emergency, strict=True) if not stop]
     same_top3 = [
         {x.id for x in r.result.causes[:3]} == {x.id for x in r.all_answers.causes[:3]}
         for r in replays
@@ -73,6 +75,12 @@ def summarise(pack: Pack, cases: list[Vignette]) -> dict[str, Any]:
         "questions_median": questions[len(questions) // 2],
         "questions_max": questions[-1],
         "top3_after_interview": round(sum(top3) / len(top3), 4) if top3 else None,
+        "stopped_for_emergency": sum(r.result.urgency.interrupt for r in replays),
+        "top3_after_interview_without_emergencies": (
+            round(sum(top3_non_emergency) / len(top3_non_emergency), 4)
+            if top3_non_emergency
+            else None
+        ),
         "top3_all_patient_answers": round(sum(top3_all) / len(top3_all), 4) if top3 else None,
         "under_triage_after_interview": round(sum(under) / len(under), 4) if under else None,
         "missed_patient_red_flags": sum(r.missed_red_flag for r in replays),
