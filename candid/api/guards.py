@@ -39,6 +39,19 @@ async def _problem(
     await send({"type": "http.response.body", "body": body.encode()})
 
 
+class _Tracked:
+    """A `send` that remembers whether the response has started (then no error can be sent)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class Shield:
     """The outermost layer: an exception that escapes everything else becomes a 500 problem
     here, and only its type is logged. Letting it reach the server would print a traceback
@@ -51,19 +64,12 @@ class Shield:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = _Tracked(send)
         try:
-            await self.app(scope, receive, tracking)
+            await self.app(scope, receive, tracked)
         except Exception as err:  # the point is to catch everything
             log.error("request failed: %s", type(err).__name__)
-            if not started:
+            if not tracked.started:
                 await _problem(send, 500, "Internal error", "Something went wrong on our side.", [])
 
 
@@ -86,7 +92,7 @@ class BodyLimit:
                 await _problem(send, 413, "Request body too large", detail, [])
                 return
         seen = 0
-        started = False
+        tracked = _Tracked(send)
 
         async def counted() -> Message:
             nonlocal seen
@@ -97,16 +103,10 @@ class BodyLimit:
                     raise _TooLarge
             return message
 
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, counted, tracking)
+            await self.app(scope, counted, tracked)
         except _TooLarge:
-            if not started:
+            if not tracked.started:
                 await _problem(send, 413, "Request body too large", detail, [])
 
 

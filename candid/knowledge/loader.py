@@ -83,6 +83,16 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> Any:
         return None
 
 
+def _listed(model: type[M], folder: Path, name: str, problems: list[Problem]) -> list[M]:
+    """Sections written as a YAML list; problems are keyed by position."""
+    raw = _read(folder, name, problems) or []
+    if not isinstance(raw, list):
+        problems.append(Problem(name, "(top)", "expected a list"))
+        return []
+    parsed = (_parse(model, item, name, str(i), problems) for i, item in enumerate(raw))
+    return [item for item in parsed if item is not None]
+
+
 def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
     problems: list[Problem] = []
     meta = _parse(PackMeta, _read(folder, "pack.yaml", problems), "pack.yaml", "", problems)
@@ -93,31 +103,10 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
     interview = _parse(
         Interview, _read(folder, "interview.yaml", problems), "interview.yaml", "", problems
     )
-    raw_stages = _read(folder, "stages.yaml", problems) or []
-    stages = [
-        s
-        for i, item in enumerate(raw_stages)
-        if (s := _parse(StageSpec, item, "stages.yaml", str(i), problems)) is not None
-    ]
-    raw_contra = _read(folder, "contradictions.yaml", problems) or []
-    contradictions = [
-        c
-        for i, item in enumerate(raw_contra)
-        if (c := _parse(Contradiction, item, "contradictions.yaml", str(i), problems)) is not None
-    ]
-    raw_inferences = _read(folder, "inferences.yaml", problems) or []
-    inferences = [
-        x
-        for i, item in enumerate(raw_inferences)
-        if (x := _parse(Inference, item, "inferences.yaml", str(i), problems)) is not None
-    ]
-    raw_questions = _read(folder, "provider_questions.yaml", problems) or []
-    questions = [
-        q
-        for i, item in enumerate(raw_questions)
-        if (q := _parse(ProviderQuestion, item, "provider_questions.yaml", str(i), problems))
-        is not None
-    ]
+    stages = _listed(StageSpec, folder, "stages.yaml", problems)
+    contradictions = _listed(Contradiction, folder, "contradictions.yaml", problems)
+    inferences = _listed(Inference, folder, "inferences.yaml", problems)
+    questions = _listed(ProviderQuestion, folder, "provider_questions.yaml", problems)
     causes: dict[str, Cause] = {}
     for path in sorted((folder / "causes").glob("*.yaml")):
         rel = f"causes/{path.name}"
