@@ -180,3 +180,22 @@ def test_bench_prints_figures() -> None:
     result = candid("bench", "--runs", "200")
     assert result.returncode == 0, result.stderr
     assert "/s" in result.stdout and "p50" in result.stdout and "p99" in result.stdout
+
+
+def test_evaluate_accepts_numeric_ids_and_extra_expectations(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps(
+            {
+                "id": 7,
+                "facts": {"dizziness_or_fainting": True},
+                "expect": {"urgency": "emergency", "red_flags": ["dizziness"]},
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = candid("evaluate", str(cases), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["cases"][0]["id"] == "7" and data["urgency_exact"] == 1.0

@@ -10,14 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Expect(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Other sets may expect more (red flags, sites); what this runner does not score is kept.
+    model_config = ConfigDict(extra="allow")
     causes: list[str] = Field(default_factory=list)
     urgency: str | None = None
     workup: list[str] = Field(default_factory=list)
 
 
 class Vignette(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
     id: str
     facts: dict[str, Any]
     expect: Expect
