@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from candid.evaluation.interview import converse
+from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 from tests.conftest import Assess
 
@@ -13,21 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def interview(run: Assess, truth: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     """Answer from `truth`; questions it does not cover get "not sure"."""
-    facts: dict[str, Any] = {}
-    skipped: list[str] = []
-    asked: list[str] = []
-    while True:
-        result = run(facts, skipped=skipped)
-        q = result.next_question
-        if q is None:
-            return asked, facts
-        assert q.fact not in asked, f"{q.fact} asked twice"
-        asked.append(q.fact)
-        if q.fact in truth:
-            facts[q.fact] = truth[q.fact]
-        else:
-            skipped.append(q.fact)
-        assert len(asked) <= 60
+    talk = converse(load_pack(), truth)
+    assert len(talk.asked) <= 60
+    return talk.asked, talk.facts
 
 
 def test_emergency_questions_come_first(run: Assess) -> None:

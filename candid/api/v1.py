@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -50,10 +49,6 @@ def _pack(pathway: str) -> Pack:
     if pathway != pack.meta.id:
         raise HTTPException(404, f"Unknown pathway {pathway!r}; known: {pack.meta.id}")
     return pack
-
-
-def _json(data: object) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
 
 
 @router.get("/pathways", response_model=list[PathwaySummary], responses=ERRORS)

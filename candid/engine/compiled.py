@@ -7,7 +7,6 @@ under a millisecond.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -312,10 +311,6 @@ def compiled(pack: Pack) -> CompiledPack:
         found = compile_pack(pack)
         _COMPILED[id(pack)] = found
     return found
-
-
-def logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
 
 
 def prior_probability(cause: CompiledCause, facts: Facts) -> float:

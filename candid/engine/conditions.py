@@ -131,7 +131,3 @@ def compile_test(cond: Condition) -> Test:
         return not any(t(facts) for t in none_tests)
 
     return test
-
-
-def mentioned_facts(cond: Condition) -> set[str]:
-    return cond.fact_names()

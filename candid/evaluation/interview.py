@@ -9,6 +9,7 @@ why `missed_patient_red_flags` compares with the person's own full answers inste
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,20 +36,39 @@ class Replay:
         return RANK[self.result.urgency.level] < RANK[self.all_answers.urgency.level]
 
 
-def replay(pack: Pack, case: Vignette, limit: int = 80) -> Replay:
-    truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
+@dataclass
+class Transcript:
+    asked: list[str]
+    """Questions in the order asked (each at most once)."""
+    facts: dict[str, FactValue]
+    """The answers given; questions not in the person's answers were answered "not sure"."""
+    result: Assessment
+
+
+def converse(pack: Pack, truth: Mapping[str, FactValue], limit: int = 80) -> Transcript:
+    """Run the interview with `truth` as the person, until it stops or `limit` questions."""
     facts: dict[str, FactValue] = {}
     skipped: list[str] = []
+    asked: list[str] = []
     while True:
         result = assess(pack, facts, skipped=skipped)
         q = result.next_question
-        if q is None or len(facts) + len(skipped) >= limit:
-            full = assess(pack, truth)
-            return Replay(case.id, len(facts) + len(skipped), len(facts), result, full)
+        if q is None or len(asked) >= limit:
+            return Transcript(asked, facts, result)
+        if q.fact in asked:
+            raise RuntimeError(f"the interview asked {q.fact!r} twice")
+        asked.append(q.fact)
         if q.fact in truth:
             facts[q.fact] = truth[q.fact]
         else:
             skipped.append(q.fact)  # the person answers "not sure"
+
+
+def replay(pack: Pack, case: Vignette, limit: int = 80) -> Replay:
+    truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
+    talk = converse(pack, truth, limit)
+    full = assess(pack, truth)
+    return Replay(case.id, len(talk.asked), len(talk.facts), talk.result, full)
 
 
 def summarise(pack: Pack, cases: list[Vignette]) -> dict[str, Any]:
