@@ -61,6 +61,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "languages": ["en", "es"],
             "symptom_codes": [],
             "other_site_ratio": {"ratio": 0.2, "estimate": "test"},
+            "derived_ratio_floor": {"patient": 0.5, "clinician": 0.1, "estimate": "test"},
         },
         "facts.yaml": {
             "age": {

@@ -144,10 +144,8 @@ def _distribution(fact: Fact, lik: Likelihood | None, shape: dict[str, float]) -
     return {**listed, **{v: remaining * shape[v] / rest_shape for v in rest}}
 
 
-# Bounds on derived ratios: they are inferred, not read in a source, so they may lower a
-# cause but never raise it, and a patient's answer may lower it at most twofold. Exam and test
-# results may lower it further: a suspicious cervix is not explained by vaginal dryness.
-DERIVED_BOUNDS = {"patient": (0.5, 1.0), "clinician": (0.1, 1.0)}
+# Derived ratios may lower a cause but never raise it; how far is pack data
+# (`derived_ratio_floor` in pack.yaml).
 
 
 def _derive_background(
@@ -200,7 +198,8 @@ def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]
         explicit[list(liks)] = True
         if not by_site and not explicit.all():
             derived = _derive_background(lr, base_arr, weights, explicit)
-            lr[:, ~explicit] = np.clip(derived, *DERIVED_BOUNDS[fact.asked_by])[:, None]
+            floor = getattr(pack.meta.derived_ratio_floor, fact.asked_by)
+            lr[:, ~explicit] = np.clip(derived, floor, 1.0)[:, None]
         bins = tuple((name, b.gte, b.lt) for name, b in (fact.bins or {}).items())
         out[fid] = EvidenceFact(
             id=fid,

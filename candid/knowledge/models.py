@@ -373,6 +373,13 @@ class SiteRatio(Basis):
     ratio: Annotated[float, Field(gt=0.0, lt=1.0)]
 
 
+class DerivedFloor(Basis):
+    """How far a derived ratio (for a cause that does not mention a fact) may lower a cause."""
+
+    patient: Annotated[float, Field(gt=0.0, le=1.0)]
+    clinician: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
 class PackMeta(Strict):
     id: str
     version: str
@@ -380,6 +387,7 @@ class PackMeta(Strict):
     languages: list[str]
     symptom_codes: list[Code]
     other_site_ratio: SiteRatio
+    derived_ratio_floor: DerivedFloor
 
 
 class Pack(Strict):

@@ -88,6 +88,7 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
 
 def _bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
     yield "pack.yaml", "other_site_ratio", pack.meta.other_site_ratio
+    yield "pack.yaml", "derived_ratio_floor", pack.meta.derived_ratio_floor
     for fid, fact in pack.facts.items():
         if fact.baseline is not None:
             yield "facts.yaml", f"{fid}.baseline", fact.baseline
