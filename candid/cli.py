@@ -182,9 +182,12 @@ def kb_validate(
     ] = None,
 ) -> None:
     """Check the pack: references, probabilities, sources, texts; print what is wrong."""
+    from candid.knowledge.learn import load_learn_from
+
     folder = path or pack_dir()
     try:
         pack = load_pack_from(folder)
+        learn = load_learn_from(folder, pack)
     except PackError as e:
         for problem in e.problems:
             out.print(f"[red]✗[/red] {problem}", highlight=False)
@@ -196,7 +199,8 @@ def kb_validate(
     out.print(
         f"[green]✓[/green] {pack.meta.id} {pack.meta.version}: {len(pack.causes)} causes, "
         f"{len(pack.facts)} facts, {len(pack.urgency.rules)} urgency rules, "
-        f"{len(pack.workup)} workup items, {len(pack.sources)} sources; "
+        f"{len(pack.workup)} workup items, {len(pack.sources)} sources, "
+        f"{len(learn.causes)} learn pages and {len(learn.guides)} guides; "
         f"{estimates} likelihoods rest on labelled estimates only"
     )
 
