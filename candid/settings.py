@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from pathlib import Path
 
 from pydantic import BaseModel, Field
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "candid"
 
 
 class Settings(BaseModel):
@@ -17,6 +23,38 @@ class Settings(BaseModel):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="Base URL used in links sent to EHRs."
     )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the embedded SQLite database and the generated secret key live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite (WAL) at <data_dir>/candid.db.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description=(
+            "Key for the encrypted session cookie (Fernet, url-safe base64 of 32 bytes). Every "
+            "process behind one address needs the same key; default: generated once into "
+            "<data_dir>/secret.key."
+        ),
+    )
+    session_minutes: int = Field(
+        default=120, gt=0, description="An interview left this long is forgotten."
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Mark cookies Secure (set when served over HTTPS)."
+    )
+    affiliate_links: Path | None = Field(
+        default=None,
+        description=(
+            "A YAML file mapping product-type ids to {url, label}: shown on the comfort guide "
+            "with a disclosure. None by default: Candid has no affiliate links."
+        ),
+    )
+
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'candid.db'}"
 
     @classmethod
     def from_env(cls) -> Settings:

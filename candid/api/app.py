@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from candid import __version__
 from candid.api import cds_hooks, openapi, problems, v1
@@ -10,6 +11,8 @@ from candid.api.fhir import router as fhir_router
 from candid.api.guards import BodyLimit, RateLimit, Shield
 from candid.knowledge.loader import load_pack
 from candid.settings import Settings, settings
+from candid.web import app as web_app
+from candid.web.security import SecurityHeaders
 
 
 def create_app(config: Settings | None = None) -> FastAPI:
@@ -29,7 +32,10 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.include_router(v1.router)
     app.include_router(fhir_router)
     app.include_router(cds_hooks.router)
+    web_app.install(app, config, pack)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(RateLimit, rate=config.rate_limit)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(Shield)  # added last, so it wraps everything
     return app

@@ -14,6 +14,7 @@ import time
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import SlidingWindowCounterRateLimiter
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from candid.api.problems import PROBLEM_JSON
@@ -22,8 +23,20 @@ log = logging.getLogger("candid.api")
 
 
 async def _problem(
-    send: Send, status: int, title: str, detail: str, headers: list[tuple[bytes, bytes]]
+    scope: Scope,
+    send: Send,
+    status: int,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]],
 ) -> None:
+    """problem+json for the API; the pages' own error page for a page (see candid.web.app)."""
+    pages = getattr(getattr(scope.get("app"), "state", None), "html_errors", None)
+    if pages is not None and pages.handles(scope.get("path", "")):
+        response = await pages.render(Request(scope), status)
+        response.headers.update({k.decode(): v.decode() for k, v in headers})
+        await response(scope, _no_body, send)
+        return
     body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
     await send(
         {
@@ -37,6 +50,10 @@ async def _problem(
         }
     )
     await send({"type": "http.response.body", "body": body.encode()})
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 class _Tracked:
@@ -70,7 +87,9 @@ class Shield:
         except Exception as err:  # the point is to catch everything
             log.error("request failed: %s", type(err).__name__)
             if not tracked.started:
-                await _problem(send, 500, "Internal error", "Something went wrong on our side.", [])
+                await _problem(
+                    scope, send, 500, "Internal error", "Something went wrong on our side.", []
+                )
 
 
 class _TooLarge(Exception):
@@ -89,7 +108,7 @@ class BodyLimit:
         detail = f"The body is larger than {self.max_bytes} bytes."
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _problem(send, 413, "Request body too large", detail, [])
+                await _problem(scope, send, 413, "Request body too large", detail, [])
                 return
         seen = 0
         tracked = _Tracked(send)
@@ -107,7 +126,7 @@ class BodyLimit:
             await self.app(scope, counted, tracked)
         except _TooLarge:
             if not tracked.started:
-                await _problem(send, 413, "Request body too large", detail, [])
+                await _problem(scope, send, 413, "Request body too large", detail, [])
 
 
 class RateLimit:
@@ -131,6 +150,7 @@ class RateLimit:
         stats = self.limiter.get_window_stats(self.item, key)
         retry = max(1, math.ceil(stats.reset_time - time.time()))
         await _problem(
+            scope,
             send,
             429,
             "Too many requests",

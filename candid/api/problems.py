@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -64,7 +64,11 @@ def install(app: FastAPI) -> None:
         return problem_response(422, "Invalid facts", detail, invalid)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, err: RequestValidationError) -> Response:
+        pages = getattr(request.app.state, "html_errors", None)
+        if pages is not None and pages.handles(request.url.path):
+            response: Response = await pages.render(request, 400)
+            return response
         invalid = [
             InvalidParam(name=_loc(tuple(e.get("loc", ()))), reason=str(e.get("msg", "invalid")))
             for e in err.errors()
@@ -72,7 +76,11 @@ def install(app: FastAPI) -> None:
         return problem_response(422, "Invalid request", "The request body is not valid.", invalid)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, err: StarletteHTTPException) -> Response:
+        pages = getattr(request.app.state, "html_errors", None)
+        if pages is not None and pages.handles(request.url.path):
+            response: Response = await pages.render(request, err.status_code)
+            return response
         if err.status_code == 400:  # an unreadable body is an invalid request, like bad JSON
             invalid = [InvalidParam(name="body", reason=str(err.detail))]
             return problem_response(422, "Invalid request", "The body cannot be read.", invalid)
@@ -84,9 +92,13 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, err: Exception) -> JSONResponse:
+    async def unexpected(request: Request, err: Exception) -> Response:
         # Never echo the request (it may hold a person's answers) or the traceback to the client.
         log.error("unexpected error: %s", type(err).__name__)
+        pages = getattr(request.app.state, "html_errors", None)
+        if pages is not None and pages.handles(request.url.path):
+            response: Response = await pages.render(request, 500)
+            return response
         return problem_response(500, "Internal error", "Something went wrong on our side.")
 
 

@@ -293,3 +293,16 @@ def _question(cp: CompiledPack, choice: Choice | None, lang: str) -> QuestionOut
         reason=choice.reason,
         expected_gain_bits=round(choice.expected_gain_bits, 4),
     )
+
+
+def question_for(pack: Pack, fact_id: str, lang: str = "en") -> QuestionOut:
+    """Any patient question, as the interview would ask it: for changing an earlier answer."""
+    question = _question(compiled(pack), Choice(fact_id, "change", 0.0), lang)
+    assert question is not None
+    return question
+
+
+def applies(pack: Pack, facts: Facts, fact_id: str) -> bool:
+    """Whether the question makes sense given the other answers (its `ask_when`)."""
+    gate = compiled(pack).ask_when.get(fact_id)
+    return gate is None or gate(facts)

@@ -86,7 +86,7 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
             yield Problem("interview.yaml", "opening", f"unknown fact '{fid}'")
 
 
-def _bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
+def bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
     yield "pack.yaml", "other_site_ratio", pack.meta.other_site_ratio
     yield "pack.yaml", "derived_ratio_floor", pack.meta.derived_ratio_floor
     for fid, fact in pack.facts.items():
@@ -109,7 +109,7 @@ def _bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
 
 def _sources(pack: Pack) -> Iterator[Problem]:
     known = set(pack.sources)
-    for file, key, basis in _bases(pack):
+    for file, key, basis in bases(pack):
         if isinstance(basis, Treatment) and not basis.source_keys and not basis.estimate:
             yield Problem(file, key, "needs a 'source' or an 'estimate'")
         for ref in basis.source_keys:

@@ -1,0 +1,1 @@
+"""The patient web app: server-rendered pages over the engine, NHS.UK frontend components."""

@@ -1,0 +1,67 @@
+"""Mounting the pages on the application `candid serve` runs (the API shares it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from candid.knowledge.learn import load_learn
+from candid.knowledge.models import Pack
+from candid.knowledge.yaml_io import read_yaml
+from candid.settings import Settings
+from candid.web.context import CsrfError, Web, page
+from candid.web.routes import feedback, interview, learn, results, static
+from candid.web.session import Sealer, secret_key
+
+API_PREFIXES = ("/v1", "/fhir", "/cds-services", "/openapi.json", "/docs", "/redoc")
+
+
+def is_page(path: str) -> bool:
+    return not path.startswith(API_PREFIXES)
+
+
+def _affiliate_links(config: Settings) -> dict[str, dict[str, str]]:
+    if config.affiliate_links is None:
+        return {}
+    data: Any = read_yaml(config.affiliate_links)
+    if not isinstance(data, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("url"), str) and isinstance(v.get("label"), str)
+        for v in data.values()
+    ):
+        raise ValueError(
+            f"{config.affiliate_links}: expected product-type ids mapped to {{url, label}}"
+        )
+    return {str(k): {"url": v["url"], "label": v["label"]} for k, v in data.items()}
+
+
+def install(app: FastAPI, config: Settings, pack: Pack) -> None:
+    web = Web(
+        config=config,
+        pack=pack,
+        learn=load_learn(pack.meta.id),
+        sealer=Sealer(secret_key(config), config.session_minutes * 60),
+        affiliate_links=_affiliate_links(config),
+    )
+    app.state.web = web
+    app.state.html_errors = HtmlErrors()
+    for router in (interview.router, results.router, learn.router, feedback.router, static.router):
+        app.include_router(router)
+
+    @app.exception_handler(CsrfError)
+    async def csrf_error(request: Request, _: CsrfError) -> Response:
+        return page(request).render("error.jinja", status=400, kind="csrf")
+
+
+class HtmlErrors:
+    """Error pages for page routes; the API's handlers ask this first (see api.problems)."""
+
+    def handles(self, path: str) -> bool:
+        return is_page(path)
+
+    async def render(self, request: Request, status: int) -> Response:
+        kind = {404: "not_found", 405: "not_found", 413: "too_large", 429: "too_many"}.get(
+            status, "bad_request" if status < 500 else "server"
+        )
+        return page(request).render("error.jinja", status=status, kind=kind)

@@ -1,0 +1,148 @@
+"""One request's view of the app: language, interview, and how to answer with a page.
+
+Every route takes a `Page` (a FastAPI dependency). It reads the sealed interview cookie and the
+language, renders templates with both, and writes the cookies back only when they changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
+
+from candid import __version__
+from candid.knowledge.learn import Learn
+from candid.knowledge.models import Pack
+from candid.settings import Settings
+from candid.store.db import database
+from candid.web import i18n
+from candid.web.session import COOKIE, MAX_COOKIE_BYTES, Interview, Sealer
+from candid.web.templating import environment
+
+LANG_COOKIE = "candid_lang"
+
+
+@dataclass
+class Web:
+    """What the pages share for the life of the process."""
+
+    config: Settings
+    pack: Pack
+    learn: Learn
+    sealer: Sealer
+    affiliate_links: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def db(self) -> sessionmaker[Session]:
+        """Made (and migrated) on first use; the pages that never write never touch it."""
+        return database(self.config.sqlalchemy_url())
+
+
+class CsrfError(Exception):
+    """A form came without the token this browser's session holds."""
+
+
+@dataclass
+class Page:
+    request: Request
+    web: Web
+    lang: str
+    interview: Interview
+    _new_interview: bool
+    _lang_changed: bool
+    dirty: bool = False
+
+    @property
+    def gettext(self) -> Callable[[str], str]:
+        return i18n.gettext_for(self.lang)
+
+    def save(self) -> None:
+        self.dirty = True
+
+    def reset(self, *, new_token: bool = True) -> None:
+        """Forget every answer. Deleting also replaces the CSRF token, ending the session."""
+        token = self.interview.csrf
+        self.interview = Interview() if new_token else Interview(csrf=token)
+        self.dirty = True
+
+    async def form(self) -> dict[str, str]:
+        """The posted form, checked against this session's CSRF token."""
+        data = await self.request.form()
+        fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        if fields.get("csrf") != self.interview.csrf:
+            raise CsrfError
+        return fields
+
+    def url_with_lang(self, lang: str) -> str:
+        query = dict(self.request.query_params)
+        query["lang"] = lang
+        return f"{self.request.url.path}?{urlencode(query)}"
+
+    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+        env = environment()
+        _ = self.gettext
+        html = env.get_template(template).render(
+            _=_,
+            gettext=_,
+            ngettext=lambda s, p, n: _(s) if n == 1 else _(p),
+            lang=self.lang,
+            other_languages=[
+                (code, i18n.NAMES[code]) for code in i18n.LANGUAGES if code != self.lang
+            ],
+            page=self,
+            csrf=self.interview.csrf,
+            pack=self.web.pack,
+            version=__version__,
+            knowledge_version=f"{self.web.pack.meta.id} {self.web.pack.meta.version}",
+            path=self.request.url.path,
+            started=self.interview.started,
+            **context,
+        )
+        return self.finish(HTMLResponse(html, status_code=status))
+
+    def redirect(self, url: str) -> Response:
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def finish(self, response: Response) -> Response:
+        response.headers["cache-control"] = "no-store"  # answers must not sit in a shared cache
+        secure = self.web.config.secure_cookies
+        if self.dirty or self._new_interview:
+            value = self.web.sealer.seal(self.interview)
+            if len(value) > MAX_COOKIE_BYTES:  # cannot happen with the pack's questions
+                raise ValueError("the interview no longer fits in its cookie")
+            response.set_cookie(
+                COOKIE, value, httponly=True, samesite="lax", secure=secure, path="/"
+            )
+        if self._lang_changed:
+            response.set_cookie(
+                LANG_COOKIE,
+                self.lang,
+                max_age=60 * 60 * 24 * 365,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+                path="/",
+            )
+        return response
+
+
+def page(request: Request) -> Page:
+    """The FastAPI dependency every page route takes."""
+    web: Web = request.app.state.web
+    cookie_lang = request.cookies.get(LANG_COOKIE)
+    lang = i18n.pick_language(
+        request.query_params.get("lang"), cookie_lang, request.headers.get("accept-language")
+    )
+    interview = web.sealer.open(request.cookies.get(COOKIE))
+    return Page(
+        request=request,
+        web=web,
+        lang=lang,
+        interview=interview or Interview(),
+        _new_interview=interview is None,
+        _lang_changed=lang != cookie_lang,
+    )

@@ -1,0 +1,89 @@
+"""The interview's rules, kept apart from HTTP: reading an answer, pruning stale answers.
+
+Validation happens here, on the server (`novalidate` forms), so a tampered or hand-made post
+gets the same clear message as a mistake, and nothing already saved is touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from candid.engine import applies, question_for
+from candid.engine.assessment import QuestionOut
+from candid.engine.conditions import FactValue
+from candid.knowledge.models import Pack
+from candid.web.session import Interview
+
+UNSURE = "unsure"
+
+
+@dataclass
+class Answer:
+    value: FactValue | None
+    """None means "I'm not sure"."""
+    raw: str
+
+
+@dataclass
+class AnswerError:
+    message: str
+    raw: str
+
+
+def read_answer(
+    q: QuestionOut, raw: str | None, unknown_allowed: bool, _: Callable[[str], str]
+) -> Answer | AnswerError:
+    raw = (raw or "").strip()
+    if raw == UNSURE and unknown_allowed:
+        return Answer(None, raw)
+    if q.type == "integer":
+        if not raw:
+            return AnswerError(_("Enter a number, or choose “I'm not sure”"), raw)
+        lo, hi = q.minimum or 0, q.maximum or 0
+        if not raw.isdigit() or not lo <= int(raw) <= hi:
+            return AnswerError(
+                _("Enter a whole number from %(lo)s to %(hi)s") % {"lo": lo, "hi": hi}, raw
+            )
+        return Answer(int(raw), raw)
+    for option in q.options:
+        if _form_value(option.value) == raw:
+            return Answer(option.value, raw)
+    return AnswerError(_("Select an answer"), raw)
+
+
+def form_value(value: FactValue | None) -> str:
+    return UNSURE if value is None else _form_value(value)
+
+
+def _form_value(value: FactValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def label_of(pack: Pack, interview: Interview, fact: str, lang: str, unsure: str) -> str:
+    """The answer as the person chose it, for the check-your-answers page and the summary."""
+    if fact not in interview.facts:
+        return unsure
+    value = interview.facts[fact]
+    q = question_for(pack, fact, lang)
+    for option in q.options:
+        if option.value == value:
+            return option.label
+    return str(value)
+
+
+def prune(pack: Pack, interview: Interview) -> list[str]:
+    """Drop answers to questions that no longer apply after a change (a pregnancy question
+    after changing to "I have been through menopause"); returns what was dropped."""
+    dropped: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for fact in list(interview.order):
+            if not applies(pack, interview.facts, fact):
+                interview.forget(fact)
+                dropped.append(fact)
+                changed = True
+    return dropped

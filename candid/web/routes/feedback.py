@@ -1,0 +1,61 @@
+""" "Tell us how you really feel": a rating and an optional comment, nothing about the person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from candid.store.models import Feedback
+from candid.web.context import Page, page
+
+router = APIRouter(include_in_schema=False)
+PageDep = Annotated[Page, Depends(page)]
+RATINGS = (1, 2, 3, 4, 5)
+MAX_COMMENT = 1000
+
+
+@router.get("/feedback")
+def feedback_form(p: PageDep, sent: bool = False) -> Response:
+    return p.render(
+        "feedback.jinja", sent=sent, errors={}, rating="", comment="", max_comment=MAX_COMMENT
+    )
+
+
+@router.post("/feedback")
+async def send_feedback(p: PageDep) -> Response:
+    form = await p.form()
+    _ = p.gettext
+    rating, comment = form.get("rating", "").strip(), form.get("comment", "").strip()
+    errors: dict[str, str] = {}
+    if rating not in {str(r) for r in RATINGS}:
+        errors["rating"] = _("Select how you feel about Candid, from 1 to 5")
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = _("Your comment must be %(n)s characters or fewer") % {"n": MAX_COMMENT}
+    if errors:
+        return p.render(
+            "feedback.jinja",
+            status=422,
+            sent=False,
+            errors=errors,
+            rating=rating,
+            comment=comment,
+            max_comment=MAX_COMMENT,
+        )
+    row = Feedback(
+        day=dt.date.today(),
+        rating=int(rating),
+        comment=comment or None,
+        language=p.lang,
+        knowledge_version=p.web.pack.meta.version,
+    )
+    await run_in_threadpool(_store, p, row)
+    return p.redirect("/feedback?sent=true")
+
+
+def _store(p: Page, row: Feedback) -> None:
+    with p.web.db().begin() as session:
+        session.add(row)

@@ -1,0 +1,59 @@
+"""Learn pages: an index, one page per cause, the guides, and the evidence page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from candid.web.context import Page, page
+from candid.web.evidence import accuracy, default_vignettes_dir, evidence
+
+router = APIRouter(include_in_schema=False)
+PageDep = Annotated[Page, Depends(page)]
+SITE_ORDER = ("vagina", "cervix", "uterus", "other")
+
+
+@router.get("/learn")
+def index(p: PageDep) -> Response:
+    causes = sorted(
+        p.web.pack.causes.values(),
+        key=lambda c: (SITE_ORDER.index(c.site), c.name.get(p.lang).lower()),
+    )
+    return p.render("learn_index.jinja", causes=causes, guides=p.web.learn.guides)
+
+
+@router.get("/learn/causes/{cause_id}")
+def cause_page(p: PageDep, cause_id: str) -> Response:
+    cause = p.web.pack.causes.get(cause_id)
+    if cause is None:
+        return p.render("error.jinja", status=404, kind="not_found")
+    learn = p.web.learn.causes[cause_id]
+    tests = [w for w in p.web.pack.workup.values() if cause_id in w.tests_for]
+    keys = list(dict.fromkeys([*cause.sources, *(k for s in learn.sections for k in s.sources)]))
+    sources = [p.web.pack.sources[k] for k in keys]
+    return p.render("learn_cause.jinja", cause=cause, learn=learn, tests=tests, sources=sources)
+
+
+@router.get("/learn/{guide_id}")
+def guide_page(p: PageDep, guide_id: str) -> Response:
+    guide = p.web.learn.guides.get(guide_id.replace("-", "_"))
+    if guide is None:
+        return p.render("error.jinja", status=404, kind="not_found")
+    keys = {k for s in guide.sections for k in s.sources}
+    keys |= {k for product in guide.products for k in product.sources}
+    keys |= {k for tip in guide.tips for k in tip.sources}
+    sources = sorted((p.web.pack.sources[k] for k in keys), key=lambda s: s.citation.lower())
+    return p.render(
+        "learn_guide.jinja",
+        guide=guide,
+        sources=sources,
+        affiliate_links=p.web.affiliate_links if guide.id == "comfort" else {},
+    )
+
+
+@router.get("/evidence")
+def evidence_page(p: PageDep) -> Response:
+    report = accuracy(p.web.pack, default_vignettes_dir())
+    return p.render("evidence.jinja", evidence=evidence(p.web.pack, p.web.learn), report=report)

@@ -1,0 +1,87 @@
+"""Results, and the visit summary as a printable page and a PDF from the same template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from candid.engine import question_for
+from candid.web import flow
+from candid.web.context import Page, page
+from candid.web.pdf import html_to_pdf
+from candid.web.routes.interview import current
+
+router = APIRouter(include_in_schema=False)
+PageDep = Annotated[Page, Depends(page)]
+
+REASSURANCE_SOURCES = ("shapley2006", "shapley2013")
+INTIMACY_AFFECTED = ("some", "avoiding_sex")
+
+
+def _results_context(p: Page) -> dict[str, Any]:
+    result = current(p)
+    likely = [c for c in result.causes if c.likely]
+    others = [c for c in result.causes if not c.likely][:5]
+    facts = p.interview.facts
+    meanwhile = p.web.learn.guides["meanwhile"]
+    reassure = (
+        result.urgency.level in ("routine", "soon")
+        and facts.get("menopause") != "postmenopausal"
+        and not any(
+            c.id in ("cervical_cancer", "vaginal_neoplasia") and c.likely for c in result.causes
+        )
+    )
+    return {
+        "result": result,
+        "likely": likely,
+        "others": others,
+        "intimacy_affected": facts.get("impact_on_intimacy") in INTIMACY_AFFECTED,
+        "meanwhile": meanwhile,
+        "reassure": reassure,
+        "reassurance_sources": [p.web.pack.sources[k] for k in REASSURANCE_SOURCES],
+        "interview_done": result.next_question is None or result.urgency.interrupt,
+    }
+
+
+@router.get("/results")
+def results(p: PageDep) -> Response:
+    if not p.interview.order:
+        return p.redirect("/")
+    return p.render("results.jinja", **_results_context(p))
+
+
+def _summary_context(p: Page) -> dict[str, Any]:
+    unsure = p.gettext("I'm not sure")
+    answers = [
+        (
+            question_for(p.web.pack, fact, p.lang).text,
+            flow.label_of(p.web.pack, p.interview, fact, p.lang, unsure),
+        )
+        for fact in p.interview.order
+    ]
+    return {**_results_context(p), "answers": answers, "today": dt.date.today().isoformat()}
+
+
+@router.get("/summary")
+def summary(p: PageDep) -> Response:
+    if not p.interview.order:
+        return p.redirect("/")
+    return p.render("summary.jinja", **_summary_context(p), for_pdf=False)
+
+
+@router.get("/summary.pdf")
+async def summary_pdf(p: PageDep) -> Response:
+    if not p.interview.order:
+        return p.redirect("/")
+    html = p.render("summary.jinja", **_summary_context(p), for_pdf=True).body
+    pdf = await run_in_threadpool(html_to_pdf, bytes(html).decode())
+    response = Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": 'attachment; filename="candid-visit-summary.pdf"'},
+    )
+    return p.finish(response)

@@ -1,0 +1,120 @@
+"""The interview lives only in the person's browser: an encrypted, signed cookie.
+
+Fernet (AES-CBC + HMAC-SHA256) makes the cookie unreadable and tamper-evident, and its
+timestamp lets old interviews expire. Nothing about the person touches the server's disk, so
+there is nothing to delete on the server when they press "Delete my answers": dropping the
+cookie ends the session at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from candid.engine.conditions import FactValue
+from candid.settings import Settings
+
+COOKIE = "candid_session"
+# Browsers keep cookies up to 4096 bytes; a full interview is about half of that.
+MAX_COOKIE_BYTES = 4000
+
+
+@dataclass
+class Interview:
+    """What the person has said so far, in the order they said it."""
+
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    facts: dict[str, FactValue] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Questions answered "I'm not sure"."""
+    order: list[str] = field(default_factory=list)
+    """Every question answered (or skipped), in the order asked: the back link walks this."""
+    started: bool = False
+
+    def answer(self, fact: str, value: FactValue | None) -> None:
+        if value is None:
+            self.facts.pop(fact, None)
+            if fact not in self.skipped:
+                self.skipped.append(fact)
+        else:
+            self.facts[fact] = value
+            if fact in self.skipped:
+                self.skipped.remove(fact)
+        if fact not in self.order:
+            self.order.append(fact)
+
+    def forget(self, fact: str) -> None:
+        self.facts.pop(fact, None)
+        if fact in self.skipped:
+            self.skipped.remove(fact)
+        if fact in self.order:
+            self.order.remove(fact)
+
+    def answered(self, fact: str) -> bool:
+        return fact in self.facts or fact in self.skipped
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "c": self.csrf,
+            "f": self.facts,
+            "s": self.skipped,
+            "o": self.order,
+            "st": self.started,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Interview:
+        return cls(
+            csrf=str(data["c"]),
+            facts=dict(data["f"]),
+            skipped=list(data["s"]),
+            order=list(data["o"]),
+            started=bool(data["st"]),
+        )
+
+
+class Sealer:
+    """Seals an interview into a cookie value and opens it again, or returns None."""
+
+    def __init__(self, key: bytes, max_age_seconds: int) -> None:
+        self._fernet = Fernet(key)
+        self._ttl = max_age_seconds
+
+    def seal(self, interview: Interview) -> str:
+        raw = json.dumps(interview.to_json(), separators=(",", ":")).encode()
+        return self._fernet.encrypt(raw).decode()
+
+    def open(self, token: str | None) -> Interview | None:
+        if not token:
+            return None
+        try:
+            raw = self._fernet.decrypt(token.encode(), ttl=self._ttl)
+            return Interview.from_json(json.loads(raw))
+        except (InvalidToken, ValueError, KeyError, TypeError):
+            return None  # tampered, expired or from an old key: start afresh
+
+
+def secret_key(config: Settings) -> bytes:
+    """The configured key, or one generated once and kept (0600) in the data folder."""
+    if config.secret_key:
+        key = config.secret_key.encode()
+        Fernet(key)  # refuse to start with a malformed key, not on the first request
+        return key
+    path: Path = config.data_dir / "secret.key"
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key

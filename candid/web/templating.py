@@ -1,0 +1,41 @@
+"""The Jinja environment: Candid's templates first, then NHS.UK frontend's component macros."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from markupsafe import Markup, escape
+
+
+def _paragraphs(text: str) -> Markup:
+    """Pack text keeps paragraphs apart with blank lines; each becomes a <p>."""
+    parts = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return Markup("".join(f'<p class="nhsuk-body">{escape(p)}</p>' for p in parts))
+
+
+def _percent(p: float) -> str:
+    if p < 0.01:
+        return "<1%"
+    return f"{round(p * 100)}%"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(str(files("candid.web").joinpath("templates"))),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+        autoescape=True,
+        undefined=ChainableUndefined,  # the NHS macros read optional nested params
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["paragraphs"] = _paragraphs
+    env.filters["percent"] = _percent
+    return env
