@@ -11,7 +11,7 @@ NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 NHSUK_ICONS := nhsuk-icon-arrow-down.svg nhsuk-icon-arrow-up-down.svg nhsuk-icon-arrow-up.svg \
 	nhsuk-icon-cross.svg
 
-.PHONY: run serve test lint typecheck unit bench bench-api bench-pages evaluate lock clean assets
+.PHONY: run serve test lint typecheck unit bench bench-api bench-pages evaluate lock clean assets messages
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ bench-pages: $(STAMP) $(STATIC)/.built
 
 evaluate: $(STAMP)
 	$(BIN)/candid evaluate vignettes/
+
+# After changing interface text: re-extract it and merge into the Spanish catalog to translate.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext --no-location --omit-header \
+		--sort-output -o candid/web/locale/messages.pot .
+	$(BIN)/pybabel update -i candid/web/locale/messages.pot -d candid/web/locale --no-fuzzy-matching
 
 # Refresh the lock after changing dependencies in pyproject.toml (needs `uv` on PATH).
 lock:

@@ -249,7 +249,7 @@ def serve_cmd(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the JSON API, FHIR and CDS Hooks over HTTP."""
+    """Serve the patient web app, the JSON API, FHIR and CDS Hooks over HTTP."""
     import uvicorn
 
     _pack()  # refuse to start on an invalid pack, with the validator's message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -12,6 +14,9 @@ from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
 Assess = Callable[..., Assessment]
+
+# Apps built by the tests keep their generated key and SQLite file out of the user's home.
+os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="candid-tests-"))
 
 
 @pytest.fixture(scope="session")

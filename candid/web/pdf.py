@@ -21,6 +21,8 @@ h1 { font-size: 18pt; }
 h2 { font-size: 13pt; margin-top: 14pt; }
 .candid-no-print, .nhsuk-header, .nhsuk-footer-container, .nhsuk-skip-link,
 .nhsuk-back-link { display: none; }
+/* Screen-reader-only text (the tables' captions) would print as a second copy of each heading. */
+.nhsuk-u-visually-hidden { display: none; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; border-bottom: 1px solid #d8dde0; padding: 3pt; vertical-align: top; }
 """

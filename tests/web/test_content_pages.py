@@ -1,0 +1,151 @@
+"""Learn pages, the evidence page, feedback, languages and the visit summary, as read."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from candid.engine import assess
+from candid.evaluation.metrics import evaluate
+from candid.evaluation.vignettes import load_vignettes
+from candid.knowledge.learn import load_learn
+from candid.knowledge.models import Pack
+from candid.web.i18n import catalog_path
+from tests.web.client import csrf, interview, make_client, soup
+from tests.web.test_interview_pages import YOUNG_ON_PILL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    return make_client(tmp_path_factory.mktemp("content"))
+
+
+def test_every_cause_has_a_learn_page_reachable_from_the_index(
+    client: TestClient, pack: Pack
+) -> None:
+    index = soup(client.get("/learn"))
+    linked = {str(a["href"]) for a in index.find_all("a", href=True)}
+    for cid, cause in pack.causes.items():
+        assert f"/learn/causes/{cid}" in linked
+        page = client.get(f"/learn/causes/{cid}")
+        assert page.status_code == 200
+        headings = [h.get_text() for h in soup(page).find_all("h2")]
+        for needed in ("What it is", "What can be done", "Sources"):
+            assert needed in headings, f"{cid}: {headings}"
+        assert cause.explanation.en.split(".")[0] in page.text
+
+
+def test_guides_are_linked_and_carry_their_sources(client: TestClient, pack: Pack) -> None:
+    learn = load_learn()
+    for gid, guide in learn.guides.items():
+        page = client.get(f"/learn/{gid.replace('_', '-')}")
+        assert page.status_code == 200, gid
+        assert guide.title.en in page.text
+        cited = {k for s in guide.sections for k in s.sources}
+        shown = soup(page).get_text()
+        for key in cited:
+            assert pack.sources[key].citation in shown
+
+
+def test_no_affiliate_links_unless_a_deployer_adds_them(tmp_path: Path) -> None:
+    plain = make_client(tmp_path / "a").get("/learn/comfort")
+    assert "paid link" not in plain.text and 'rel="sponsored' not in plain.text
+    links = tmp_path / "links.yaml"
+    links.write_text("water_based_lubricant: {url: 'https://shop.example/lube', label: 'Shop'}\n")
+    configured = make_client(tmp_path / "b", affiliate_links=links).get("/learn/comfort")
+    assert "may be paid if you buy through them" in configured.text, "a disclosure is shown"
+    assert 'href="https://shop.example/lube"' in configured.text and "paid link" in configured.text
+
+
+def test_the_evidence_page_reports_the_accuracy_the_vignettes_give_now(
+    client: TestClient, pack: Pack
+) -> None:
+    report = evaluate(load_vignettes(ROOT / "vignettes"), lambda c: assess(pack, c.facts))
+    page = client.get("/evidence").text
+    assert f"{round(report.top1 * 100, 1)}%" in page
+    assert f"{round(report.top3 * 100, 1)}%" in page
+    assert f"Cases: {report.n}" in page or f"Cases</span>: {report.n}" in page
+    for source in list(pack.sources.values())[:5]:
+        assert source.citation in page
+
+
+def test_feedback_is_stored_without_personal_data(tmp_path: Path) -> None:
+    client = make_client(tmp_path)
+    form = client.get("/feedback")
+    bad = client.post("/feedback", data={"csrf": csrf(form), "rating": "9", "comment": "x"})
+    assert bad.status_code == 422 and "from 1 to 5" in bad.text
+    assert 'value="x"' in bad.text or ">x</textarea>" in bad.text, "the comment is kept"
+    too_long = client.post(
+        "/feedback", data={"csrf": csrf(form), "rating": "3", "comment": "y" * 1001}
+    )
+    assert too_long.status_code == 422 and "1000 characters" in too_long.text
+    ok = client.post("/feedback", data={"csrf": csrf(form), "rating": "4", "comment": "Clear"})
+    assert ok.url.path == "/feedback" and "Thank you" in ok.text
+    with create_engine(f"sqlite:///{tmp_path / 'candid.db'}").connect() as conn:
+        rows = conn.execute(text("SELECT * FROM feedback")).mappings().all()
+    assert len(rows) == 1
+    assert set(rows[0]) == {"id", "day", "rating", "comment", "language", "knowledge_version"}
+    assert rows[0]["rating"] == 4 and rows[0]["comment"] == "Clear"
+
+
+def test_spanish_is_one_click_away_and_keeps_the_answers(client: TestClient) -> None:
+    interview(client, YOUNG_ON_PILL)
+    check = client.get("/check")
+    switch = soup(check).select_one("a[hreflang=es]")
+    assert switch is not None
+    es = client.get(str(switch["href"]))
+    html = soup(es).select_one("html")
+    assert html is not None and html["lang"] == "es"
+    assert "Revise sus respuestas" in es.text or "respuestas" in es.text
+    assert "¿Usa anticonceptivos hormonales" in es.text or "anticonceptiv" in es.text
+    assert len(soup(es).select(".nhsuk-summary-list__row")) == len(
+        soup(check).select(".nhsuk-summary-list__row")
+    )
+    client.get("/?lang=en")
+
+
+def test_every_interface_string_has_a_spanish_translation() -> None:
+    with open(catalog_path("es"), "rb") as fh:
+        catalog = read_po(fh)
+    translated = {m.id for m in catalog if m.id and m.string}
+    method_map = [("candid/web/**.py", "python"), ("candid/web/templates/**.jinja", "jinja2")]
+    options = {"candid/web/templates/**.jinja": {"extensions": "jinja2.ext.i18n"}}
+    found = {
+        msg[2] if isinstance(msg[2], str) else msg[2][0]
+        for msg in extract_from_dir(
+            str(ROOT), method_map, options, keywords={"_": None, "gettext": None}
+        )
+    }
+    missing = sorted(found - translated)
+    assert not missing, f"run `make messages` and translate: {missing}"
+
+
+def test_the_visit_summary_pdf_has_the_results_in_it(tmp_path: Path) -> None:
+    client = make_client(tmp_path)
+    interview(client, YOUNG_ON_PILL)
+    results = soup(client.get("/results"))
+    urgency = results.select_one("#urgency h3")
+    first_cause = results.select_one("section.nhsuk-card h3")
+    assert urgency is not None and first_cause is not None
+    pdf = client.get("/summary.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is installed by `make test`")
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(pdf.content)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    words = " ".join(out.stdout.split())
+    label = " ".join(urgency.get_text().split()).split(": ", 1)[-1]
+    assert label in words
+    assert re.sub(r"\s*\(.*", "", " ".join(first_cause.get_text().split())) in words
+    assert "Knowledge version" in words and "Questions to ask" in words

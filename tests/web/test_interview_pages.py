@@ -1,0 +1,193 @@
+"""The interview as a person walks it: one question per page, chosen by the engine; an
+emergency answer interrupts at once; answers can be checked and changed; bad input gets a
+clear message and never loses what was already said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from candid.knowledge.models import Pack
+from tests.web.client import answer, csrf, fact_of, interview, main_of, make_client, soup, start
+
+YOUNG_ON_PILL = {
+    "heavy_bleeding_now": "false",
+    "dizziness_or_fainting": "false",
+    "severe_abdominal_pain": "false",
+    "age": "22",
+    "has_uterus": "true",
+    "has_cervix": "true",
+    "menopause": "premenopausal",
+    "pregnant": "no",
+    "hormonal_contraception": "combined",
+}
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return make_client(tmp_path)
+
+
+def test_the_first_questions_are_the_emergencies(client: TestClient, pack: Pack) -> None:
+    r = start(client)
+    assert fact_of(r) == pack.interview.opening[0]
+    page = soup(r)
+    assert page.select_one("legend h1.nhsuk-fieldset__heading") is not None, "h1 in the legend"
+    assert page.find("input", attrs={"value": "unsure"}) is not None, "offers I'm not sure"
+
+
+def test_an_emergency_answer_interrupts_before_anything_else(client: TestClient) -> None:
+    r = answer(client, start(client), "true")
+    assert r.url.path == "/emergency"
+    main = main_of(r)
+    card = main.select_one(".nhsuk-card--care--emergency")
+    assert card is not None
+    first_text = main.select_one("p, ul, h2, a")
+    assert first_text is not None and card in first_text.parents, "the card comes first"
+    assert "emergency" in card.get_text().lower()
+
+
+def test_a_full_interview_ends_on_check_answers_then_results(client: TestClient) -> None:
+    r, asked = interview(client, YOUNG_ON_PILL)
+    assert r.url.path == "/check"
+    assert 10 <= len(asked) <= 45
+    rows = soup(r).select(".nhsuk-summary-list__row")
+    assert len(rows) == len(asked), "every answer is listed, with a Change link"
+    links = [row.find("a") for row in rows]
+    assert all(a is not None and a.get_text().startswith("Change") for a in links)
+    results = client.get("/results")
+    page = soup(results)
+    assert main_of(results).select_one(".nhsuk-card--care") is not None
+    assert page.select_one("svg.candid-bars[role=img] title") is not None
+    causes = [h.get_text() for h in page.select("section.nhsuk-card h3")]
+    assert any("ectropion" in c.lower() or "chlamydia" in c.lower() for c in causes), causes
+
+
+def test_the_back_link_walks_the_answers_in_order(client: TestClient) -> None:
+    first = start(client)
+    second = answer(client, first, "false")
+    back = soup(second).select_one(".nhsuk-back-link__link")
+    assert back is not None and back["href"] == f"/questions/{fact_of(first)}"
+    again = client.get(str(back["href"]))
+    checked = soup(again).find("input", attrs={"value": "false", "checked": True})
+    assert checked is not None, "going back shows the answer already given"
+
+
+def test_changing_an_answer_returns_to_check_answers(client: TestClient) -> None:
+    r, _ = interview(client, YOUNG_ON_PILL)
+    change = client.get("/questions/hormonal_contraception?change=true")
+    assert soup(change).select_one(".nhsuk-back-link__link")["href"] == "/check"  # type: ignore[index]
+    r = answer(client, change, "progestin_only", change=True)
+    assert r.url.path in ("/check",) or fact_of(r) is not None
+    while (fact := fact_of(r)) is not None:  # a change may open new questions: asked first
+        r = answer(client, r, "unsure", change=True)
+        assert fact != "hormonal_contraception"
+    assert r.url.path == "/check"
+    row = next(
+        row
+        for row in soup(r).select(".nhsuk-summary-list__row")
+        if "hormonal" in str(row.find("a")["href"])  # type: ignore[index]
+    )
+    assert "Mini-pill, shot or implant" in row.get_text()
+
+
+def test_a_change_that_makes_questions_irrelevant_drops_their_answers(
+    client: TestClient,
+) -> None:
+    interview(client, {**YOUNG_ON_PILL, "age": "47", "menopause": "perimenopausal"})
+    before = client.get("/check").text
+    assert "/questions/pregnant?" in before and "/questions/menopause?" in before
+    r = answer(client, client.get("/questions/menopause?change=true"), "postmenopausal", True)
+    while fact_of(r) is not None:
+        r = answer(client, r, "unsure", change=True)
+    assert "/questions/pregnant?" not in r.text, "the pregnancy answer no longer applies"
+
+
+@pytest.mark.parametrize(
+    ("fact", "value", "message"),
+    [
+        ("heavy_bleeding_now", "maybe", "Select an answer"),
+        ("heavy_bleeding_now", "", "Select an answer"),
+        ("age", "abc", "whole number"),
+        ("age", "7", "whole number"),
+        ("age", "", "Enter a number"),
+    ],
+)
+def test_bad_answers_get_a_clear_error_and_keep_earlier_answers(
+    client: TestClient, fact: str, value: str, message: str
+) -> None:
+    _r, _ = interview(client, YOUNG_ON_PILL)
+    before = client.get("/check").text
+    page = client.get(f"/questions/{fact}?change=true")
+    bad = client.post(f"/questions/{fact}?change=true", data={"csrf": csrf(page), "answer": value})
+    assert bad.status_code == 422
+    summary = soup(bad).select_one(".nhsuk-error-summary [role=alert]")
+    assert summary is not None and message in summary.get_text()
+    title = soup(bad).select_one("title")
+    assert title is not None and title.get_text().startswith("Error:")
+    link = summary.select_one("a")
+    assert link is not None and link["href"] == "#answer"
+    assert soup(bad).find(id="answer") is not None, "the error links to the first input"
+    assert client.get("/check").text == before, "nothing already saved was lost"
+
+
+def test_a_missing_or_wrong_csrf_token_is_refused_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    _r, _ = interview(client, YOUNG_ON_PILL)
+    before = client.get("/check").text
+    for data in ({"answer": "true"}, {"answer": "true", "csrf": "forged"}):
+        refused = client.post("/questions/heavy_bleeding_now?change=true", data=data)
+        assert refused.status_code == 400
+        assert "expired" in refused.text and "answers have not been changed" in refused.text
+        assert "Traceback" not in refused.text
+    assert client.get("/check").text == before
+
+
+def test_a_huge_body_gets_an_error_page_and_keeps_the_answers(client: TestClient) -> None:
+    r, _ = interview(client, YOUNG_ON_PILL)
+    before = client.get("/check").text
+    huge = client.post(
+        "/questions/age?change=true", data={"csrf": csrf(r), "answer": "x" * 200_000}
+    )
+    assert huge.status_code == 413
+    assert huge.headers["content-type"].startswith("text/html")
+    assert "too large" in huge.text and "Go back to your questions" in huge.text
+    assert client.get("/check").text == before
+
+
+def test_unknown_pages_and_clinician_facts_are_404_pages(client: TestClient) -> None:
+    start(client)
+    for url in ("/questions/no_such_fact", "/questions/exam_cervix", "/nowhere"):
+        r = client.get(url)
+        assert r.status_code == 404
+        assert r.headers["content-type"].startswith("text/html")
+        assert "Page not found" in r.text
+
+
+def test_a_tampered_cookie_starts_afresh(client: TestClient) -> None:
+    interview(client, YOUNG_ON_PILL)
+    client.cookies.set("candid_session", "gAAAAAtampered")
+    assert client.get("/check").url.path == "/"
+
+
+def test_delete_my_answers_ends_the_session_at_once(client: TestClient) -> None:
+    r, _ = interview(client, YOUNG_ON_PILL)
+    deleted = client.post("/delete", data={"csrf": csrf(r)})
+    assert deleted.url.path == "/" and "Your answers have been deleted" in deleted.text
+    assert client.get("/check").url.path == "/"
+    assert client.get("/results").url.path == "/"
+    old = client.post("/questions/age", data={"csrf": csrf(r), "answer": "30"})
+    assert old.status_code == 400, "the old session's token no longer works"
+
+
+def test_a_person_can_resume_or_start_again(client: TestClient) -> None:
+    r = answer(client, start(client), "false")
+    home = client.get("/")
+    assert "Continue where you left off" in home.text
+    resumed = client.post("/start", data={"csrf": csrf(home), "resume": "yes"})
+    assert fact_of(resumed) == fact_of(r)
+    again = client.post("/start", data={"csrf": csrf(home)})
+    assert fact_of(again) == "heavy_bleeding_now"

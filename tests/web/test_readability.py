@@ -1,0 +1,91 @@
+"""Plain language: patient-facing text reads at Flesch-Kincaid grade 8 or below (textstat).
+
+Checked per cause (its explanation, options, questions and learn page) and per page (the
+text of <main> as rendered, less the bibliography, whose citations are not prose).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import textstat  # type: ignore[import-untyped]
+from fastapi.testclient import TestClient
+
+from candid.knowledge.learn import load_learn
+from candid.knowledge.models import Pack
+from tests.web.client import answer, interview, main_of, make_client, start
+from tests.web.test_interview_pages import YOUNG_ON_PILL
+
+GRADE = 8.0
+
+
+def grade(text: str) -> float:
+    return float(textstat.flesch_kincaid_grade(text))
+
+
+def test_each_cause_reads_at_grade_8_or_below(pack: Pack) -> None:
+    learn = load_learn()
+    grades = {}
+    for cid, cause in pack.causes.items():
+        parts = [cause.explanation.en, *(t.text.en for t in cause.what_can_be_done)]
+        parts += [q.en for q in cause.questions]
+        for section in learn.causes[cid].sections:
+            parts += [p.en for p in section.paragraphs] + [i.en for i in section.items]
+        grades[cid] = grade(
+            " ".join(p if p.rstrip().endswith((".", "?", "!")) else p + "." for p in parts)
+        )
+    too_hard = {cid: round(g, 1) for cid, g in grades.items() if g > GRADE}
+    assert not too_hard, f"above grade {GRADE}: {too_hard}"
+
+
+def _main_text(html_page: TestClient, url: str) -> str:
+    main = main_of(html_page.get(url))
+    for biblio in main.select("ol.nhsuk-list--number, code, table"):
+        biblio.decompose()
+    # A heading, list item or label is a unit of its own, as a reader takes it: end each one
+    # as a sentence, or a list of twenty links would count as one enormous sentence.
+    for block in main.find_all(["h1", "h2", "h3", "h4", "li", "dt", "dd", "label", "legend"]):
+        if not block.get_text().rstrip().endswith((".", "?", "!", ":")):
+            block.append(".")
+    return " ".join(main.get_text(" ").split())
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    client = make_client(tmp_path_factory.mktemp("readability"))
+    interview(client, YOUNG_ON_PILL)
+    return client
+
+
+PAGES = [
+    "/",
+    "/questions/hormonal_contraception?change=true",
+    "/check",
+    "/results",
+    "/summary",
+    "/learn",
+    "/learn/where-bleeding-comes-from",
+    "/learn/comfort",
+    "/learn/meanwhile",
+    "/feedback",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_each_page_reads_at_grade_8_or_below(client: TestClient, url: str) -> None:
+    text = _main_text(client, url)
+    assert len(text.split()) > 20, url
+    assert grade(text) <= GRADE, f"{url}: grade {grade(text):.1f}"
+
+
+def test_each_learn_page_reads_at_grade_8_or_below(client: TestClient, pack: Pack) -> None:
+    grades = {cid: grade(_main_text(client, f"/learn/causes/{cid}")) for cid in pack.causes}
+    too_hard = {cid: round(g, 1) for cid, g in grades.items() if g > GRADE}
+    assert not too_hard, too_hard
+
+
+def test_the_emergency_page_reads_at_grade_8_or_below(tmp_path: Path) -> None:
+    client = make_client(tmp_path)
+    answer(client, start(client), "true")
+    assert grade(_main_text(client, "/emergency")) <= GRADE

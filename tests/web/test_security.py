@@ -1,0 +1,62 @@
+"""Every response carries the security headers; pages load nothing from any other origin."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.client import make_client, soup, start
+
+PAGES = ["/", "/learn", "/learn/causes/chlamydia", "/learn/comfort", "/evidence", "/feedback"]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    return make_client(tmp_path_factory.mktemp("security"))
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/nowhere", "/v1/pathways", "/static/candid.css"])
+def test_security_headers_on_every_response(client: TestClient, url: str) -> None:
+    h = client.get(url).headers
+    csp = h["content-security-policy"]
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+    assert not re.search(r"https?://", csp), "no external origins"
+    assert h["referrer-policy"] == "no-referrer"
+    assert h["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_load_only_their_own_assets_and_nothing_inline(client: TestClient, url: str) -> None:
+    page = soup(client.get(url))
+    for tag, attr in (("script", "src"), ("link", "href"), ("img", "src")):
+        for el in page.find_all(tag):
+            value = el.get(attr)
+            if tag == "script":
+                assert value, "no inline script (the CSP would block it anyway)"
+            if value:
+                assert str(value).startswith(("/", "data:")), f"{tag} loads {value}"
+    assert not page.find_all("style") and not page.select("[style]"), "no inline styles"
+
+
+def test_the_stylesheet_has_no_third_party_urls_or_nhs_fonts(client: TestClient) -> None:
+    css = client.get("/static/candid.css").text
+    assert "assets.nhs.uk" not in css and "Frutiger" not in css
+    assert all(u.startswith(("/", '"/', "data:")) for u in re.findall(r"url\(([^)]*)\)", css))
+
+
+def test_answers_are_not_cached_by_shared_caches(client: TestClient) -> None:
+    r = start(client)
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_the_session_cookie_is_httponly_and_unreadable(tmp_path: Path) -> None:
+    client = make_client(tmp_path)
+    r = client.get("/")
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("samesite", "SameSite")
+    value = client.cookies["candid_session"]
+    assert "heavy_bleeding" not in value and "csrf" not in value, "encrypted, not just signed"
