@@ -1,0 +1,270 @@
+"""The interview's turns a person can take: an emergency, changing an answer, switching
+language, deleting everything, and doing it all with the keyboard alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from candid.web.session import COOKIE, Interview, Sealer
+from tests.browser.helpers import (
+    LEVEL_LABEL,
+    PACK,
+    LiveServer,
+    Traffic,
+    answer,
+    fact_of,
+    interview_over_http,
+    path_of,
+    pick,
+    run_interview,
+    start,
+    submit,
+    text_before,
+)
+from tests.browser.test_personas import PERSONAS
+
+YOUNG, OLDER, PREGNANT = PERSONAS
+
+
+def emergency_openers() -> list[str]:
+    """Opening questions whose "yes" alone is an emergency (urgency.yaml)."""
+    return [
+        fact
+        for fact in PACK.interview.opening
+        if any(
+            rule.level == "emergency"
+            and set(rule.when.facts) == {fact}
+            and rule.when.facts[fact].eq is True
+            for rule in PACK.urgency.rules
+        )
+    ]
+
+
+def test_the_interview_opens_with_the_emergency_questions() -> None:
+    assert emergency_openers() == PACK.interview.opening[:3]
+
+
+@pytest.mark.parametrize("fact", emergency_openers())
+def test_an_emergency_answer_interrupts_with_the_emergency_card_first(
+    page: Page, server: LiveServer, traffic: Traffic, fact: str
+) -> None:
+    start(page)
+    while fact_of(page) != fact:
+        assert fact_of(page) in emergency_openers(), f"unexpected question at {page.url}"
+        answer(page, "false")
+    answer(page, "true")
+
+    assert path_of(page) == "/emergency"
+    card = page.locator("main .nhsuk-card--care").first
+    assert "nhsuk-card--care--emergency" in (card.get_attribute("class") or "")
+    label = LEVEL_LABEL["emergency"]
+    assert label in card.locator(".nhsuk-card--care__heading").inner_text()
+    # Nothing is shown before the card; screen readers hear only the page's heading, which is
+    # the same words as the card's.
+    before = text_before(page, ".nhsuk-card--care")
+    assert before["visible"] == [], f"shown before the emergency card: {before['visible']}"
+    assert set(before["hidden"]) <= {label}, before["hidden"]
+    assert card.is_visible()
+    reason = next(r for r in PACK.urgency.rules if r.id == fact).reason.get("en")
+    assert reason in card.inner_text()
+    assert not traffic.third_party(server.url)
+
+
+def answer_row(page: Page, fact: str) -> str:
+    row = page.locator("main .nhsuk-summary-list__row").filter(
+        has=page.locator(f'a[href="/questions/{fact}?change=true"]')
+    )
+    assert row.count() == 1, f"no row for {fact} on check your answers"
+    return row.locator(".nhsuk-summary-list__value").inner_text().strip()
+
+
+def label_of(fact: str, value: str, lang: str = "en") -> str:
+    spec = PACK.facts[fact]
+    if spec.type == "boolean":
+        return {"true": "Yes" if lang == "en" else "Sí", "false": "No"}[value]
+    if spec.type == "choice" and spec.choices:
+        return spec.choices[value].label.get(lang)
+    return value
+
+
+@pytest.mark.parametrize(
+    ("fact", "new", "then_asked"),
+    [
+        ("bleeding_amount", "light", None),
+        # No womb: the cervix question becomes relevant, the pregnancy one no longer applies.
+        ("has_uterus", "false", "has_cervix"),
+    ],
+)
+def test_changing_an_answer_from_check_your_answers(
+    page: Page, context: BrowserContext, fact: str, new: str, then_asked: str | None
+) -> None:
+    assert interview_over_http(context, YOUNG.answers) == "/check"
+    page.goto("/check")
+    old = pick(YOUNG.answers, fact)
+    assert answer_row(page, fact) == label_of(fact, old)
+
+    submit(page, page.locator(f'main a[href="/questions/{fact}?change=true"]'))
+    assert path_of(page) == f"/questions/{fact}"
+    assert page.locator(f'input[name="answer"][value="{old}"]').is_checked(), "old answer shown"
+    assert page.locator(".nhsuk-back-link__link").get_attribute("href") == "/check"
+    answer(page, new)
+
+    if then_asked is not None:
+        assert fact_of(page) == then_asked, f"expected {then_asked} next, got {page.url}"
+        assert page.url.endswith("?change=true")
+    asked = run_interview(page, YOUNG.answers)
+    assert path_of(page) == "/check", f"ended on {page.url} after {asked}"
+    assert answer_row(page, fact) == label_of(fact, new)
+    if then_asked is not None:
+        assert answer_row(page, then_asked) == label_of(then_asked, pick(YOUNG.answers, then_asked))
+        assert page.locator('a[href="/questions/pregnant?change=true"]').count() == 0
+
+
+def test_switching_to_spanish_keeps_the_answers(page: Page) -> None:
+    start(page)
+    given = {"heavy_bleeding_now": "false", "dizziness_or_fainting": "false"}
+    given |= {"severe_abdominal_pain": "false", "age": "30"}
+    asked: list[str] = []
+    for _ in given:
+        fact = fact_of(page)
+        assert fact in given, f"unexpected question at {page.url}"
+        asked.append(fact)
+        answer(page, given[fact])
+    fact = fact_of(page)
+    assert fact == "has_uterus"
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    submit(page, page.get_by_role("link", name="Español"))
+    assert path_of(page) == f"/questions/{fact}" and "lang=es" in page.url
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator("main h1").inner_text().strip() == PACK.facts[fact].question.get("es")
+    assert page.locator(f'label[for="{fact_id_radio(page, "true")}"]').inner_text() == "Sí"
+    assert page.get_by_role("link", name="English").count() == 1
+
+    page.goto("/check")  # the language is remembered without the query
+    assert page.locator("html").get_attribute("lang") == "es"
+    keys = page.locator("main .nhsuk-summary-list__key").all_inner_texts()
+    assert [k.strip() for k in keys] == [PACK.facts[f].question.get("es") for f in asked]
+    for f in asked:
+        assert answer_row(page, f) == label_of(f, given[f], "es")
+
+    # Answering in Spanish carries on from where the English questions stopped.
+    page.goto(f"/questions/{fact}")
+    answer(page, "true")
+    assert fact_of(page) not in (None, *asked, fact), page.url
+    assert page.locator("html").get_attribute("lang") == "es"
+
+
+def fact_id_radio(page: Page, value: str) -> str:
+    return page.locator(f'input[name="answer"][value="{value}"]').get_attribute("id") or ""
+
+
+def session_of(context: BrowserContext, server: LiveServer) -> Interview:
+    cookie = next(c for c in context.cookies() if c.get("name") == COOKIE)
+    key = (server.data_dir / "secret.key").read_bytes().strip()
+    opened = Sealer(key, 3600).open(cookie.get("value"))
+    assert opened is not None, "the session cookie does not open with the app's key"
+    return opened
+
+
+def test_delete_my_answers(page: Page, context: BrowserContext, server: LiveServer) -> None:
+    start(page)
+    for _ in range(4):
+        answer(page, pick(YOUNG.answers, fact_of(page) or ""))
+    before = session_of(context, server)
+    assert len(before.order) == 4 and before.facts
+
+    submit(page, page.get_by_role("button", name="Delete my answers"))
+    assert path_of(page) == "/" and "deleted=true" in page.url
+    status = page.get_by_role("status")
+    assert "Your answers have been deleted." in status.inner_text()
+    assert page.get_by_role("button", name="Start now").is_visible()
+    assert page.get_by_role("button", name="Continue where you left off").count() == 0
+
+    after = session_of(context, server)
+    assert not after.facts and not after.order and not after.skipped and not after.started
+    assert after.csrf != before.csrf, "deleting ends the session: a new form token"
+    for url in ("/check", "/results", "/summary", "/questions", "/emergency"):
+        page.goto(url)
+        assert path_of(page) == "/", f"{url} still open after deleting: {page.url}"
+
+
+# --- keyboard only ------------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const box = el.getBoundingClientRect();
+  return {
+    tag: el.tagName.toLowerCase(), type: el.type || '', name: el.name || '',
+    value: el.value || '', text: (el.innerText || '').trim(), checked: !!el.checked,
+    visible: el.matches(':focus-visible') && box.width > 0 && box.height > 0,
+  };
+}"""
+Focus = dict[str, Any]
+
+
+def focused(page: Page) -> Focus:
+    state: Focus | None = page.evaluate(FOCUSED)
+    assert state is not None, f"{page.url}: nothing has the focus"
+    assert state["visible"], f"{page.url}: the focus is not visible on {state}"
+    return state
+
+
+def tab_to(page: Page, wanted: Callable[[Focus], bool], what: str, limit: int = 40) -> Focus:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        state = focused(page)
+        if wanted(state):
+            return state
+    raise AssertionError(f"{page.url}: {what} not reached with {limit} presses of Tab")
+
+
+def press_enter(page: Page) -> None:
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_keyboard_only_from_start_to_results(page: Page) -> None:
+    page.goto("/")
+    tab_to(page, lambda f: f["text"] == "Start now", "the start button")
+    press_enter(page)
+
+    asked: list[str] = []
+    while (fact := fact_of(page)) is not None:
+        assert len(asked) < 45, f"still asking after 45 questions: {asked}"
+        asked.append(fact)
+        value = pick(PREGNANT.answers, fact)
+        state = tab_to(page, lambda f: f["name"] in ("answer", "unsure"), "the answer")
+        if state["type"] == "text":
+            if value == "unsure":
+                tab_to(page, lambda f: f["name"] == "unsure", "the I'm not sure button")
+            else:
+                page.keyboard.type(value)
+                tab_to(page, lambda f: f["type"] == "submit", "the Continue button")
+        else:
+            for _ in range(8):  # arrows move through the group, choosing as they go
+                if state["value"] == value:
+                    break
+                page.keyboard.press("ArrowDown")
+                state = focused(page)
+            assert state["value"] == value, f"{fact}: could not reach {value!r} with arrows"
+            if not state["checked"]:
+                page.keyboard.press("Space")
+            assert focused(page)["checked"], f"{fact}: {value!r} not chosen"
+            tab_to(page, lambda f: f["type"] == "submit" and not f["name"], "Continue")
+        press_enter(page)
+        assert fact_of(page) != fact, f"{fact}: the answer was not accepted"
+
+    assert path_of(page) == "/check", f"ended on {page.url} after {asked}"
+    assert len(asked) >= 5
+    tab_to(page, lambda f: f["text"] == "See my results", "See my results")
+    press_enter(page)
+    assert path_of(page) == "/results"
+    heading = page.locator("main #urgency .nhsuk-card--care__heading").inner_text()
+    assert LEVEL_LABEL["urgent"] in heading
+    assert page.locator("main #cause-pregnancy_related").is_visible()
