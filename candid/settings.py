@@ -45,6 +45,19 @@ class Settings(BaseModel):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (set when served over HTTPS)."
     )
+    diary_code_attempts: int = Field(
+        default=5, gt=0, description="Wrong recovery codes per client before a lockout."
+    )
+    diary_lockout_minutes: int = Field(
+        default=15, gt=0, description="How long the wrong-code lockout window lasts."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description=(
+            "Where per-client request counters live (a `limits` storage URI). memory:// is "
+            "per process; with several processes use a shared one, e.g. redis://host:6379."
+        ),
+    )
     affiliate_links: Path | None = Field(
         default=None,
         description=(

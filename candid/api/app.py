@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from limits.storage import Storage, storage_from_string
 
 from candid import __version__
 from candid.api import cds_hooks, openapi, problems, v1
@@ -34,7 +35,10 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.include_router(cds_hooks.router)
     web_app.install(app, config, pack)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(RateLimit, rate=config.rate_limit)
+    counters = storage_from_string(config.rate_limit_storage)
+    if not isinstance(counters, Storage):
+        raise ValueError("CANDID_RATE_LIMIT_STORAGE must name a synchronous `limits` storage")
+    app.add_middleware(RateLimit, rate=config.rate_limit, storage=counters)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Shield)  # added last, so it wraps everything

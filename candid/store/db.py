@@ -26,6 +26,7 @@ def _sqlite_pragmas(dbapi_conn: object, _: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the one writer
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")  # a deleted diary's pages are zeroed, not left
     cursor.close()
 
 

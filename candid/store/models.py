@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -23,3 +23,36 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     language: Mapped[str] = mapped_column(String(8), nullable=False)
     knowledge_version: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class Diary(Base):
+    """A diary is only a lookup value and a salt: nothing in it says whose it is."""
+
+    __tablename__ = "diary"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    lookup: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, unique=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16), nullable=False)
+
+
+class EpisodeRow(Base):
+    """One episode, sealed: the date, amount and notes are all inside the ciphertext."""
+
+    __tablename__ = "episode"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    diary_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("diary.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12), nullable=False)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class Throttle(Base):
+    """Failures per client and purpose in a fixed window, shared by every app process."""
+
+    __tablename__ = "throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -12,7 +12,7 @@ from candid.knowledge.models import Pack
 from candid.knowledge.yaml_io import read_yaml
 from candid.settings import Settings
 from candid.web.context import CsrfError, Web, page
-from candid.web.routes import feedback, interview, learn, results, static
+from candid.web.routes import diary, feedback, interview, learn, results, static
 from candid.web.session import Sealer, secret_key
 
 API_PREFIXES = ("/v1", "/fhir", "/cds-services", "/openapi.json", "/docs", "/redoc")
@@ -46,7 +46,8 @@ def install(app: FastAPI, config: Settings, pack: Pack) -> None:
     )
     app.state.web = web
     app.state.html_errors = HtmlErrors()
-    for router in (interview.router, results.router, learn.router, feedback.router, static.router):
+    routers = (interview, results, diary, learn, feedback, static)
+    for router in (module.router for module in routers):
         app.include_router(router)
 
     @app.exception_handler(CsrfError)

@@ -20,6 +20,7 @@ from candid.knowledge.learn import Learn
 from candid.knowledge.models import Pack
 from candid.settings import Settings
 from candid.store.db import database
+from candid.store.diaries import Diaries, Throttles
 from candid.web import i18n
 from candid.web.session import COOKIE, MAX_COOKIE_BYTES, Interview, Sealer
 from candid.web.templating import environment
@@ -40,6 +41,14 @@ class Web:
     def db(self) -> sessionmaker[Session]:
         """Made (and migrated) on first use; the pages that never write never touch it."""
         return database(self.config.sqlalchemy_url())
+
+    def diaries(self) -> Diaries:
+        return Diaries(self.db())
+
+    def throttles(self) -> Throttles:
+        return Throttles(
+            self.db(), self.config.diary_code_attempts, self.config.diary_lockout_minutes * 60
+        )
 
 
 class CsrfError(Exception):
@@ -65,8 +74,12 @@ class Page:
 
     def reset(self, *, new_token: bool = True) -> None:
         """Forget every answer. Deleting also replaces the CSRF token, ending the session."""
-        token = self.interview.csrf
-        self.interview = Interview() if new_token else Interview(csrf=token)
+        old = self.interview
+        self.interview = (
+            Interview()
+            if new_token
+            else Interview(csrf=old.csrf, diary=old.diary, diary_key=old.diary_key)
+        )
         self.dirty = True
 
     async def form(self) -> dict[str, str]:

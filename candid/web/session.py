@@ -36,6 +36,10 @@ class Interview:
     order: list[str] = field(default_factory=list)
     """Every question answered (or skipped), in the order asked: the back link walks this."""
     started: bool = False
+    diary: str | None = None
+    """The unlocked diary's id, and below the key its recovery code derived: kept only in
+    this encrypted cookie, so the server cannot open a diary on its own."""
+    diary_key: str | None = None
 
     def answer(self, fact: str, value: FactValue | None) -> None:
         if value is None:
@@ -66,6 +70,8 @@ class Interview:
             "s": self.skipped,
             "o": self.order,
             "st": self.started,
+            "d": self.diary,
+            "k": self.diary_key,
         }
 
     @classmethod
@@ -76,6 +82,8 @@ class Interview:
             skipped=list(data["s"]),
             order=list(data["o"]),
             started=bool(data["st"]),
+            diary=data.get("d"),
+            diary_key=data.get("k"),
         )
 
 

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from candid.diary.pattern import pattern
 from candid.engine import question_for
 from candid.web import flow
 from candid.web.context import Page, page
 from candid.web.pdf import html_to_pdf
+from candid.web.routes.diary import opened
 from candid.web.routes.interview import current
 
 router = APIRouter(include_in_schema=False)
@@ -63,21 +65,32 @@ def _summary_context(p: Page) -> dict[str, Any]:
         )
         for fact in p.interview.order
     ]
-    return {**_results_context(p), "answers": answers, "today": dt.date.today().isoformat()}
+    diary = opened(p)
+    stored = p.web.diaries().episodes(diary) if diary is not None else []
+    today = dt.date.today()
+    return {
+        **_results_context(p),
+        "answers": answers,
+        "today": today.isoformat(),
+        "diary_episodes": stored,
+        "diary_pattern": pattern([s.episode for s in stored], today) if stored else None,
+    }
 
 
 @router.get("/summary")
-def summary(p: PageDep) -> Response:
-    if not p.interview.order:
+async def summary(p: PageDep) -> Response:
+    if not p.interview.order and opened(p) is None:
         return p.redirect("/")
-    return p.render("summary.jinja", **_summary_context(p), for_pdf=False)
+    context = await run_in_threadpool(_summary_context, p)
+    return p.render("summary.jinja", **context, for_pdf=False)
 
 
 @router.get("/summary.pdf")
 async def summary_pdf(p: PageDep) -> Response:
-    if not p.interview.order:
+    if not p.interview.order and opened(p) is None:
         return p.redirect("/")
-    html = p.render("summary.jinja", **_summary_context(p), for_pdf=True).body
+    context = await run_in_threadpool(_summary_context, p)
+    html = p.render("summary.jinja", **context, for_pdf=True).body
     pdf = await run_in_threadpool(html_to_pdf, bytes(html).decode())
     response = Response(
         pdf,

@@ -1,0 +1,149 @@
+"""Diary storage: every read and write of diaries and episodes goes through here.
+
+Only ciphertext, random ids, a lookup value and a salt reach the database. Each write is one
+short transaction that inserts, updates or deletes a single row by its random id, so
+concurrent writers never overwrite each other's episodes.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from candid.diary.crypto import derive_key, new_salt, open_sealed, seal
+from candid.diary.episodes import Episode
+from candid.store.models import Diary, EpisodeRow, Throttle
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An unlocked diary: its id and the key derived from the recovery code."""
+
+    diary_id: str
+    key: bytes
+
+
+@dataclass(frozen=True)
+class StoredEpisode:
+    id: str
+    episode: Episode
+
+
+def _context(diary_id: str, episode_id: str) -> str:
+    return f"candid-episode:{diary_id}:{episode_id}"
+
+
+class Diaries:
+    def __init__(self, db: sessionmaker[Session]) -> None:
+        self.db = db
+
+    def create(self, code: bytes, lookup: bytes) -> Opened:
+        salt = new_salt()
+        diary = Diary(id=str(uuid.uuid4()), lookup=lookup, salt=salt)
+        with self.db.begin() as s:
+            s.add(diary)
+        return Opened(diary.id, derive_key(code, salt))
+
+    def open(self, code: bytes, lookup: bytes) -> Opened | None:
+        with self.db() as s:
+            diary = s.scalars(select(Diary).where(Diary.lookup == lookup)).first()
+        if diary is None:
+            return None
+        return Opened(diary.id, derive_key(code, diary.salt))
+
+    def exists(self, diary_id: str) -> bool:
+        with self.db() as s:
+            return s.get(Diary, diary_id) is not None
+
+    def add(self, opened: Opened, episode: Episode) -> str:
+        episode_id = str(uuid.uuid4())
+        nonce, ct = seal(opened.key, episode.to_bytes(), _context(opened.diary_id, episode_id))
+        with self.db.begin() as s:
+            s.add(EpisodeRow(id=episode_id, diary_id=opened.diary_id, nonce=nonce, ciphertext=ct))
+        return episode_id
+
+    def replace(self, opened: Opened, episode_id: str, episode: Episode) -> bool:
+        nonce, ct = seal(opened.key, episode.to_bytes(), _context(opened.diary_id, episode_id))
+        with self.db.begin() as s:
+            row = s.get(EpisodeRow, episode_id)
+            if row is None or row.diary_id != opened.diary_id:
+                return False
+            row.nonce, row.ciphertext = nonce, ct
+        return True
+
+    def remove(self, opened: Opened, episode_id: str) -> bool:
+        with self.db.begin() as s:
+            done = s.execute(
+                delete(EpisodeRow).where(
+                    EpisodeRow.id == episode_id, EpisodeRow.diary_id == opened.diary_id
+                )
+            )
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def episodes(self, opened: Opened) -> list[StoredEpisode]:
+        """Newest first. A row that fails to open (tampered) is left out, not shown."""
+        with self.db() as s:
+            rows = s.scalars(select(EpisodeRow).where(EpisodeRow.diary_id == opened.diary_id))
+            sealed = [(r.id, r.nonce, r.ciphertext) for r in rows]
+        out: list[StoredEpisode] = []
+        for episode_id, nonce, ct in sealed:
+            try:
+                raw = open_sealed(opened.key, nonce, ct, _context(opened.diary_id, episode_id))
+            except Exception:  # CannotOpen: a row moved or edited outside Candid
+                continue
+            out.append(StoredEpisode(episode_id, Episode.from_bytes(raw)))
+        return sorted(out, key=lambda e: (e.episode.day, e.id), reverse=True)
+
+    def get(self, opened: Opened, episode_id: str) -> Episode | None:
+        return next((e.episode for e in self.episodes(opened) if e.id == episode_id), None)
+
+    def delete_diary(self, opened: Opened) -> None:
+        """Gone at once. On SQLite the freed pages are zeroed (secure_delete) and the
+        write-ahead log is folded back and emptied, so no old copy stays in either file."""
+        with self.db.begin() as s:
+            s.execute(delete(EpisodeRow).where(EpisodeRow.diary_id == opened.diary_id))
+            s.execute(delete(Diary).where(Diary.id == opened.diary_id))
+        with self.db() as s:
+            if s.get_bind().dialect.name == "sqlite":
+                s.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class Throttles:
+    """Fixed-window failure counters (wrong recovery codes), in the shared database."""
+
+    def __init__(self, db: sessionmaker[Session], limit: int, window_seconds: int) -> None:
+        self.db = db
+        self.limit = limit
+        self.window_seconds = window_seconds
+
+    def _window(self) -> int:
+        return int(time.time()) // self.window_seconds
+
+    def blocked_for(self, key: str) -> int:
+        """Seconds until `key` may try again; 0 when it may try now."""
+        with self.db() as s:
+            row = s.get(Throttle, key)
+            if row is None or row.window != self._window() or row.failures < self.limit:
+                return 0
+        return self.window_seconds - int(time.time()) % self.window_seconds
+
+    def fail(self, key: str) -> None:
+        """Count one failure atomically (one upsert), whichever process serves the request."""
+        window = self._window()
+        with self.db.begin() as s:
+            dialect = s.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            stmt = insert(Throttle).values(key=key, window=window, failures=1)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Throttle.key],
+                set_={
+                    "failures": case((Throttle.window == window, Throttle.failures + 1), else_=1),
+                    "window": window,
+                },
+            )
+            s.execute(stmt)
