@@ -118,7 +118,11 @@ def test_every_interface_string_has_a_spanish_translation() -> None:
     with open(catalog_path("es"), "rb") as fh:
         catalog = read_po(fh)
     translated = {m.id for m in catalog if m.id and m.string}
-    method_map = [("candid/web/**.py", "python"), ("candid/web/templates/**.jinja", "jinja2")]
+    method_map = [
+        ("candid/web/**.py", "python"),
+        ("candid/diary/**.py", "python"),
+        ("candid/web/templates/**.jinja", "jinja2"),
+    ]
     options = {"candid/web/templates/**.jinja": {"extensions": "jinja2.ext.i18n"}}
     found = {
         msg[2] if isinstance(msg[2], str) else msg[2][0]
