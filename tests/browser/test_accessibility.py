@@ -100,6 +100,61 @@ def answered_by_click(page: Page, context: BrowserContext) -> None:
     page.go_back()
 
 
+def diary_started(page: Page, context: BrowserContext) -> None:
+    page.goto("/diary")
+    submit(page, page.get_by_role("button", name="Start a private diary"))
+    assert page.locator("#recovery-code").is_visible()
+
+
+def _record_episode(page: Page, notes: str = "") -> None:
+    page.goto("/diary/episodes/new")
+    for field, value in (("amount", "light"), ("colour", "brown"), ("timing", "during")):
+        page.locator(f'input[name="{field}"][value="{value}"]').check()
+    for field, value in (("pain", "none"), ("lubricant", "no")):
+        page.locator(f'input[name="{field}"][value="{value}"]').check()
+    page.locator("#cycle_day").fill("12")
+    page.locator("#notes").fill(notes)
+    submit(page, page.get_by_role("button", name="Save episode"))
+
+
+def diary_with_episodes(page: Page, context: BrowserContext) -> None:
+    diary_started(page, context)
+    _record_episode(page, "first")
+    _record_episode(page, "second")
+    assert page.locator("svg[role=img]").count() == 2
+
+
+def diary_episode_form(page: Page, context: BrowserContext) -> None:
+    diary_started(page, context)
+    page.goto("/diary/episodes/new")
+
+
+def diary_episode_with_errors(page: Page, context: BrowserContext) -> None:
+    diary_started(page, context)
+    page.goto("/diary/episodes/new")
+    page.locator("#day").fill("2999-01-01")
+    submit(page, page.get_by_role("button", name="Save episode"))
+    assert page.locator(".nhsuk-error-summary li").count() == 6
+
+
+def diary_wrong_code(page: Page, context: BrowserContext) -> None:
+    page.goto("/diary")
+    page.locator("#code").fill("A" * 32)
+    submit(page, page.get_by_role("button", name="Open my diary"))
+    assert page.locator(".nhsuk-error-summary").is_visible()
+
+
+def diary_delete(page: Page, context: BrowserContext) -> None:
+    diary_with_episodes(page, context)
+    page.goto("/diary/delete")
+
+
+def summary_with_diary(page: Page, context: BrowserContext) -> None:
+    diary_with_episodes(page, context)
+    page.goto("/summary")
+    assert page.get_by_role("heading", name="Diary: the pattern of bleeding after sex").is_visible()
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -139,6 +194,14 @@ CASES = [
     Case("page not found", visit("/no-such-page"), "/no-such-page"),
     Case("question not found", visit("/questions/exam_cervix"), "/questions/exam_cervix"),
     *(Case(f"guide {g}", visit(f"/learn/{g}"), f"/learn/{g}") for g in GUIDES),
+    Case("diary start", visit("/diary"), "/diary"),
+    Case("diary recovery code", diary_started, "/diary/new"),
+    Case("diary with episodes and charts", diary_with_episodes, "/diary/episodes"),
+    Case("diary episode form", diary_episode_form, "/diary/episodes/new"),
+    Case("diary episode with errors", diary_episode_with_errors, "/diary/episodes/new"),
+    Case("diary wrong code", diary_wrong_code, "/diary/open"),
+    Case("diary delete", diary_delete, "/diary/delete"),
+    Case("summary with a diary", summary_with_diary, "/summary"),
 ]
 
 
