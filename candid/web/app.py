@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,7 @@ from candid.web.context import CsrfError, Web, page
 from candid.web.routes import diary, feedback, interview, learn, results, static
 from candid.web.session import Sealer, secret_key
 
+log = logging.getLogger("candid.web")
 API_PREFIXES = ("/v1", "/fhir", "/cds-services", "/openapi.json", "/docs", "/redoc")
 
 
@@ -37,6 +39,8 @@ def _affiliate_links(config: Settings) -> dict[str, dict[str, str]]:
 
 
 def install(app: FastAPI, config: Settings, pack: Pack) -> None:
+    if not (static.STATIC / "candid.css").is_file():
+        log.warning("the pages' CSS and JS are not built: run `make assets` (needs npm)")
     web = Web(
         config=config,
         pack=pack,
