@@ -37,12 +37,17 @@ $(STATIC)/.built: $(NODE_STAMP) candid/web/assets/candid.scss candid/web/assets/
 
 assets: $(STATIC)/.built
 
-# Debian packages the page tests use: chromium (Playwright drives it), poppler (pdftotext).
+# Debian packages the tests use: chromium (Playwright drives it), poppler (pdftotext) and the
+# PostgreSQL server (tests/postgres.py starts a throwaway one; the package's own "main" cluster
+# is not wanted, so none is made and no service is left running).
 SYSTEM_STAMP := .venv/.system-packages
-$(SYSTEM_STAMP):
-	command -v chromium >/dev/null && command -v pdftotext >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		chromium poppler-utils fonts-dejavu-core >/dev/null)
+$(SYSTEM_STAMP): Makefile
+	command -v chromium >/dev/null && command -v pdftotext >/dev/null && \
+		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(mkdir -p /etc/postgresql-common/createcluster.d && \
+		echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/candid.conf && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		chromium poppler-utils fonts-dejavu-core postgresql >/dev/null)
 	touch $@
 
 run: $(STAMP) $(STATIC)/.built

@@ -1,10 +1,13 @@
-"""Shared fixtures: the installed pack and a one-line way to assess facts."""
+"""Shared fixtures: the installed pack, a one-line way to assess facts, and databases (SQLite
+and a throwaway PostgreSQL server) for the tests of the store."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from candid.engine import Assessment, assess
 from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
+from tests.postgres import PostgresServer, PostgresUnavailable, start_server
 
 Assess = Callable[..., Assessment]
 
@@ -30,6 +34,49 @@ def run(pack: Pack) -> Assess:
         return assess(pack, facts, **kwargs)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """This worker's own throwaway PostgreSQL server, started the first time a test needs it.
+
+    Without PostgreSQL the tests that need it are skipped, unless CANDID_REQUIRE_POSTGRES=1
+    (CI sets it), when they fail: CI must never pass without having tested PostgreSQL.
+    """
+    try:
+        server = start_server()
+    except PostgresUnavailable as error:
+        why = str(error)  # failed or skipped below, outside the handler: one clear message
+    else:
+        try:
+            yield server
+        finally:
+            server.stop()
+        return
+    if os.environ.get("CANDID_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required (CANDID_REQUIRE_POSTGRES=1): {why}", pytrace=False)
+    pytest.skip(f"PostgreSQL is not available: {why}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg://) of a database on the throwaway server."""
+    return postgres_server.create_database("candid")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test, once on each backend Candid supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'candid.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"candid_{uuid.uuid4().hex[:16]}"
+    url = server.create_database(name)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)
 
 
 def probability(a: Assessment, cause_id: str) -> float:
