@@ -29,7 +29,9 @@ def feedback_form(p: PageDep, sent: bool = False) -> Response:
 async def send_feedback(p: PageDep) -> Response:
     form = await p.form()
     _ = p.gettext
-    rating, comment = form.get("rating", "").strip(), form.get("comment", "").strip()
+    rating = form.get("rating", "").strip()
+    # Control characters (a NUL in particular, which PostgreSQL text refuses) are not prose.
+    comment = "".join(ch for ch in form.get("comment", "") if ch >= " " or ch in "\n\t").strip()
     errors: dict[str, str] = {}
     if rating not in {str(r) for r in RATINGS}:
         errors["rating"] = _("Select how you feel about Candid, from 1 to 5")
