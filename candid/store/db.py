@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,12 +42,29 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+MIGRATION_LOCK = 0x43414E444944  # "CANDID": the PostgreSQL advisory lock the upgrade holds
+_migrating = threading.Lock()
+
+
+def _lock_for_migration(conn: Connection) -> None:
+    """Lets one upgrade at a time into the database. Every process (and every thread of one)
+    migrates on its first use, and several first uses of a fresh database at once would each
+    create the same tables: all but one failed (IntegrityError on PostgreSQL, "table already
+    exists" on SQLite). Holding this lock, the later ones find the schema at head and do
+    nothing. The lock ends with the transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now; busy_timeout waits
+
+
 @cache
 def database(url: str) -> sessionmaker[Session]:
     """The engine for `url`, upgraded to the latest migration (made on first start)."""
     engine = make_engine(url)
     cfg = alembic_config(url)
-    with engine.begin() as conn:
+    with _migrating, engine.begin() as conn:
+        _lock_for_migration(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return sessionmaker(engine, expire_on_commit=False)
