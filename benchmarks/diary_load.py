@@ -165,11 +165,12 @@ def database(backend: str, tmp: Path) -> Iterator[str]:
 
 
 def run(backend: str, writers: int, writes: int, seconds: float) -> Result:
-    tmp = Path(tempfile.mkdtemp(prefix=f"candid-bench-diary-{backend}-"))
-    with database(backend, tmp) as url:
-        env = app_env(url, Fernet.generate_key().decode(), tmp / "data")
-        with serving([env], tmp) as (app,):
-            return asyncio.run(load(app, backend, writers, writes, seconds))
+    with tempfile.TemporaryDirectory(prefix=f"candid-bench-diary-{backend}-") as folder:
+        tmp = Path(folder)
+        with database(backend, tmp) as url:
+            env = app_env(url, Fernet.generate_key().decode(), tmp / "data")
+            with serving([env], tmp) as (app,):
+                return asyncio.run(load(app, backend, writers, writes, seconds))
 
 
 def report(r: Result, writers: int) -> None:
