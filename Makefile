@@ -82,7 +82,10 @@ bench-pages: $(STAMP) $(STATIC)/.built
 
 # Diary writes under load (not a test): 50 concurrent writers against a real server process,
 # on SQLite and on a throwaway PostgreSQL server; prints writes/s, p50/p99 and lost writes.
+# Diary writes at 50 concurrent writers: paced like people (a write every 0.25 s each, on
+# average), then back to back to saturate one process.
 bench-diary: $(STAMP) $(SYSTEM_STAMP)
+	$(BIN)/python benchmarks/diary_load.py --pace 0.25
 	$(BIN)/python benchmarks/diary_load.py
 
 evaluate: $(STAMP)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import random
 import statistics
 import sys
 import tempfile
@@ -87,6 +88,9 @@ class Plan:
 
     count: int
     seconds: float
+    pace: float = 0.0
+    """Mean seconds each writer waits between its writes (0: back to back, the server
+    saturated); waits are random, so the writers' requests interleave as real ones do."""
     deadline: float = 0.0
 
     def more(self, done: int) -> bool:
@@ -95,6 +99,9 @@ class Plan:
 
 async def _write(w: int, writer: Writer, go: asyncio.Event, plan: Plan) -> None:
     await go.wait()
+    rng = random.Random(w)
+    if plan.pace:  # people do not all press Save in the same millisecond
+        await asyncio.sleep(rng.uniform(0, plan.pace))
     n = 0
     while plan.more(n):
         note = f"writer {w:03d} episode {n:05d}"
@@ -107,9 +114,13 @@ async def _write(w: int, writer: Writer, go: asyncio.Event, plan: Plan) -> None:
         else:
             writer.failures[r.status_code] += 1
         n += 1
+        if plan.pace:  # think time, exponential around the pace (arrivals as a Poisson stream)
+            await asyncio.sleep(rng.expovariate(1 / plan.pace))
 
 
-async def load(app: AppProcess, backend: str, writers: int, writes: int, seconds: float) -> Result:
+async def load(
+    app: AppProcess, backend: str, writers: int, writes: int, seconds: float, pace: float
+) -> Result:
     limits = httpx.Limits(max_connections=1)
     people = [
         Writer(httpx.AsyncClient(base_url=app.url, timeout=60.0, limits=limits))
@@ -122,7 +133,7 @@ async def load(app: AppProcess, backend: str, writers: int, writes: int, seconds
 
         await asyncio.gather(*(start(p) for p in people))
         go = asyncio.Event()
-        plan = Plan(writes, seconds)
+        plan = Plan(writes, seconds, pace)
         tasks = [asyncio.create_task(_write(w, p, go, plan)) for w, p in enumerate(people)]
         await asyncio.sleep(0)  # every writer now waits for the signal
         t0 = time.perf_counter()
@@ -164,21 +175,24 @@ def database(backend: str, tmp: Path) -> Iterator[str]:
         server.stop()
 
 
-def run(backend: str, writers: int, writes: int, seconds: float) -> Result:
+def run(backend: str, writers: int, writes: int, seconds: float, pace: float) -> Result:
     with tempfile.TemporaryDirectory(prefix=f"candid-bench-diary-{backend}-") as folder:
         tmp = Path(folder)
         with database(backend, tmp) as url:
             env = app_env(url, Fernet.generate_key().decode(), tmp / "data")
             with serving([env], tmp) as (app,):
-                return asyncio.run(load(app, backend, writers, writes, seconds))
+                return asyncio.run(load(app, backend, writers, writes, seconds, pace))
 
 
-def report(r: Result, writers: int) -> None:
+def report(r: Result, writers: int, pace: float) -> None:
     lat = r.latencies_ms
     p50 = statistics.median(lat) if lat else float("nan")
     p99 = percentile(lat, 99) if lat else float("nan")
     failures = ", ".join(f"{n}x HTTP {s}" for s, n in sorted(r.failures.items())) or "none"
-    print(f"{r.backend}: {writers} concurrent writers, {r.writes} writes in {r.seconds:.2f} s")
+    how = f"each waiting {pace:g} s between writes" if pace else "back to back (saturated)"
+    print(
+        f"{r.backend}: {writers} concurrent writers, {how}: {r.writes} writes in {r.seconds:.2f} s"
+    )
     print(f"  writes/s      {r.writes / r.seconds:8.1f}")
     print(f"  latency p50   {p50:8.1f} ms")
     print(f"  latency p99   {p99:8.1f} ms   ({p99 / GOAL_P99_MS:.2f}x goal)")
@@ -195,17 +209,23 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=float, default=0.0, help="write for this long instead of --writes"
     )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds each writer waits between writes (default 0: back to back)",
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"goal: zero lost, p99 under {GOAL_P99_MS:.0f} ms at 50 concurrent writers")
     for backend in backends:
         try:
-            result = run(backend, args.writers, args.writes, args.seconds)
+            result = run(backend, args.writers, args.writes, args.seconds, args.pace)
         except PostgresUnavailable as error:
             print(f"{backend}: not run: {error}")
             continue
-        report(result, args.writers)
+        report(result, args.writers, args.pace)
 
 
 if __name__ == "__main__":

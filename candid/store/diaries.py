@@ -11,12 +11,13 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, select
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from candid.diary.crypto import derive_key, new_salt, open_sealed, seal
 from candid.diary.episodes import Episode
+from candid.store.db import writing
 from candid.store.models import Diary, EpisodeRow, Throttle
 
 
@@ -45,7 +46,7 @@ class Diaries:
     def create(self, code: bytes, lookup: bytes) -> Opened:
         salt = new_salt()
         diary = Diary(id=str(uuid.uuid4()), lookup=lookup, salt=salt)
-        with self.db.begin() as s:
+        with writing(self.db), self.db.begin() as s:
             s.add(diary)
         return Opened(diary.id, derive_key(code, salt))
 
@@ -63,21 +64,22 @@ class Diaries:
     def add(self, opened: Opened, episode: Episode) -> str:
         episode_id = str(uuid.uuid4())
         nonce, ct = seal(opened.key, episode.to_bytes(), _context(opened.diary_id, episode_id))
-        with self.db.begin() as s:
+        with writing(self.db), self.db.begin() as s:
             s.add(EpisodeRow(id=episode_id, diary_id=opened.diary_id, nonce=nonce, ciphertext=ct))
         return episode_id
 
     def replace(self, opened: Opened, episode_id: str, episode: Episode) -> bool:
         nonce, ct = seal(opened.key, episode.to_bytes(), _context(opened.diary_id, episode_id))
-        with self.db.begin() as s:
-            row = s.get(EpisodeRow, episode_id)
-            if row is None or row.diary_id != opened.diary_id:
-                return False
-            row.nonce, row.ciphertext = nonce, ct
-        return True
+        with writing(self.db), self.db.begin() as s:
+            done = s.execute(
+                update(EpisodeRow)
+                .where(EpisodeRow.id == episode_id, EpisodeRow.diary_id == opened.diary_id)
+                .values(nonce=nonce, ciphertext=ct)
+            )
+        return bool(done.rowcount)  # type: ignore[attr-defined]
 
     def remove(self, opened: Opened, episode_id: str) -> bool:
-        with self.db.begin() as s:
+        with writing(self.db), self.db.begin() as s:
             done = s.execute(
                 delete(EpisodeRow).where(
                     EpisodeRow.id == episode_id, EpisodeRow.diary_id == opened.diary_id
@@ -105,7 +107,7 @@ class Diaries:
     def delete_diary(self, opened: Opened) -> None:
         """Gone at once. On SQLite the freed pages are zeroed (secure_delete) and the
         write-ahead log is folded back and emptied, so no old copy stays in either file."""
-        with self.db.begin() as s:
+        with writing(self.db), self.db.begin() as s:
             s.execute(delete(EpisodeRow).where(EpisodeRow.diary_id == opened.diary_id))
             s.execute(delete(Diary).where(Diary.id == opened.diary_id))
         with self.db() as s:
@@ -135,7 +137,7 @@ class Throttles:
     def fail(self, key: str) -> None:
         """Count one failure atomically (one upsert), whichever process serves the request."""
         window = self._window()
-        with self.db.begin() as s:
+        with writing(self.db), self.db.begin() as s:
             dialect = s.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             stmt = insert(Throttle).values(key=key, window=window, failures=1)

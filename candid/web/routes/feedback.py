@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from candid.store.db import writing
 from candid.store.models import Feedback
 from candid.web.context import Page, page
 
@@ -59,5 +60,6 @@ async def send_feedback(p: PageDep) -> Response:
 
 
 def _store(p: Page, row: Feedback) -> None:
-    with p.web.db().begin() as session:
+    db = p.web.db()
+    with writing(db), db.begin() as session:
         session.add(row)
