@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from candid.store.db import alembic_config, database, make_engine
@@ -125,3 +125,24 @@ def test_feedback_is_written_and_read_back(database_url: str) -> None:
         (dt.date(2026, 12, 1), 1, None, "en", "x"),
     ]
     assert all(type(r.day) is dt.date for r in back)
+
+
+def test_upgrading_from_the_previous_revision_keeps_the_data(database_url: str) -> None:
+    """A deployment running the feedback-only schema (0001) upgrades in place to the diary."""
+    cfg = alembic_config(database_url)
+    command.upgrade(cfg, "0001")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO feedback (day, rating, comment, language, knowledge_version)"
+                " VALUES (:day, 5, 'kept', 'en', '2026.11.1')"
+            ),
+            {"day": dt.date(2026, 11, 1)},
+        )
+    assert "diary" not in inspect(engine).get_table_names()
+    command.upgrade(cfg, "head")
+    assert {"diary", "episode", "throttle"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT comment FROM feedback")).scalar() == "kept"
+    engine.dispose()

@@ -49,6 +49,7 @@ def install(app: FastAPI, config: Settings, pack: Pack) -> None:
         affiliate_links=_affiliate_links(config),
     )
     app.state.web = web
+    web.db()  # the embedded database is made (and migrated) on first start, not first use
     app.state.html_errors = HtmlErrors()
     routers = (interview, results, diary, learn, feedback, static)
     for router in (module.router for module in routers):
