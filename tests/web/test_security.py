@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
+from candid.knowledge.models import Pack
+from candid.web.session import MAX_COOKIE_BYTES, Interview, Sealer
 from tests.web.client import make_client, soup, start
 
 PAGES = ["/", "/learn", "/learn/causes/chlamydia", "/learn/comfort", "/evidence", "/feedback"]
@@ -60,3 +64,21 @@ def test_the_session_cookie_is_httponly_and_unreadable(tmp_path: Path) -> None:
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("samesite", "SameSite")
     value = client.cookies["candid_session"]
     assert "heavy_bleeding" not in value and "csrf" not in value, "encrypted, not just signed"
+
+
+def test_a_complete_interview_and_an_open_diary_fit_in_one_cookie(pack: Pack) -> None:
+    """Browsers drop cookies over 4096 bytes: every patient question answered with its
+    longest value, plus an unlocked diary, must still fit (a bigger pack would fail here)."""
+    interview = Interview(started=True, diary=str(uuid.uuid4()), diary_key="k" * 44)
+    for fid, fact in pack.facts.items():
+        if fact.asked_by != "patient":
+            continue
+        if fact.type == "choice":
+            value: bool | int | str = max(fact.choices or {}, key=len)
+        elif fact.type == "integer":
+            value = fact.maximum or 0
+        else:
+            value = True
+        interview.answer(fid, value)
+    sealed = Sealer(Fernet.generate_key(), 60).seal(interview)
+    assert len(sealed) + len("candid_session=") <= MAX_COOKIE_BYTES < 4096
