@@ -37,17 +37,19 @@ $(STATIC)/.built: $(NODE_STAMP) candid/web/assets/candid.scss candid/web/assets/
 
 assets: $(STATIC)/.built
 
-# Debian packages the tests use: chromium (Playwright drives it), poppler (pdftotext) and the
-# PostgreSQL server (tests/postgres.py starts a throwaway one; the package's own "main" cluster
-# is not wanted, so none is made and no service is left running).
+# Debian packages the tests use: chromium (Playwright drives it), poppler (pdftotext), Redis
+# (request counters shared by processes) and the PostgreSQL server. The tests start their own
+# throwaway Redis and PostgreSQL servers; PostgreSQL's own "main" cluster is not wanted, so
+# none is made and no service is left running.
 SYSTEM_STAMP := .venv/.system-packages
 $(SYSTEM_STAMP): Makefile
 	command -v chromium >/dev/null && command -v pdftotext >/dev/null && \
+		command -v redis-server >/dev/null && \
 		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(mkdir -p /etc/postgresql-common/createcluster.d && \
 		echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/candid.conf && \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		chromium poppler-utils fonts-dejavu-core postgresql >/dev/null)
+		chromium poppler-utils fonts-dejavu-core postgresql redis-server >/dev/null)
 	touch $@
 
 run: $(STAMP) $(STATIC)/.built

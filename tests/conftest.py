@@ -16,6 +16,7 @@ from candid.engine import Assessment, assess
 from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 from tests.postgres import PostgresServer, PostgresUnavailable, start_server
+from tests.redis_server import RedisUnavailable, start_redis
 
 Assess = Callable[..., Assessment]
 
@@ -77,6 +78,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis server's URL. Skipped without redis-server, unless
+    CANDID_REQUIRE_SERVICES=1 (CI sets it), when the tests that need it fail instead."""
+    try:
+        server = start_redis()
+    except RedisUnavailable as error:
+        if os.environ.get("CANDID_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"Redis is required (CANDID_REQUIRE_SERVICES=1): {error}", pytrace=False)
+        pytest.skip(f"Redis is not available: {error}")
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 def probability(a: Assessment, cause_id: str) -> float:

@@ -124,3 +124,37 @@ def test_wrong_codes_at_either_process_count_towards_one_lockout(
             r = who.post("/diary/open", data={"csrf": token, "code": code})
             assert r.status_code == 429, r.text[:300]
             assert "Too many wrong codes" in r.text
+
+
+def test_request_counters_are_shared_through_redis(
+    postgres_server: PostgresServer, redis_url: str, tmp_path: Path
+) -> None:
+    """With CANDID_RATE_LIMIT_STORAGE on Redis, two processes allow the limit once between
+    them: counted apart they would let through nearly twice as many requests."""
+    limit = 10
+    name = f"candid_rl_{uuid.uuid4().hex[:12]}"
+    url = postgres_server.create_database(name)
+    key = Fernet.generate_key().decode()
+    envs = [
+        {
+            **app_env(url, key, tmp_path / f"data-{i}"),
+            "CANDID_RATE_LIMIT": f"{limit}/minute",
+            "CANDID_RATE_LIMIT_STORAGE": redis_url,
+        }
+        for i in range(2)
+    ]
+    try:
+        with serving(envs, tmp_path) as (a, b), client(a) as on_a, client(b) as on_b:
+            passed = 0
+            for turn in range(2 * limit):  # the start-up checks spent a few already
+                r = (on_a, on_b)[turn % 2].get("/v1/pathways")
+                if r.status_code == 429:
+                    break
+                assert r.status_code == 200
+                passed += 1
+            assert passed < limit, f"{passed} requests passed a shared limit of {limit}"
+            refused = [on_a.get("/v1/pathways"), on_b.get("/v1/pathways")]
+            assert [r.status_code for r in refused] == [429, 429], "both processes refuse"
+            assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    finally:
+        postgres_server.drop_database(name)
