@@ -89,3 +89,38 @@ def test_the_emergency_page_reads_at_grade_8_or_below(tmp_path: Path) -> None:
     client = make_client(tmp_path)
     answer(client, start(client), "true")
     assert grade(_main_text(client, "/emergency")) <= GRADE
+
+
+SPANISH_EASE = 60.0
+"""Fernández-Huerta reading ease (textstat), Spanish's adaptation of Flesch: 60-70 is
+"standard" (about US grade 8), higher is easier."""
+
+
+def spanish_ease(text: str) -> float:
+    textstat.set_lang("es")
+    try:
+        return float(textstat.fernandez_huerta(text))
+    finally:
+        textstat.set_lang("en_US")
+
+
+def test_each_cause_reads_easily_in_spanish_too(pack: Pack) -> None:
+    learn = load_learn()
+    scores = {}
+    for cid, cause in pack.causes.items():
+        parts = [cause.explanation.es, *(t.text.es for t in cause.what_can_be_done)]
+        parts += [q.es for q in cause.questions]
+        for section in learn.causes[cid].sections:
+            parts += [p.es for p in section.paragraphs] + [i.es for i in section.items]
+        scores[cid] = spanish_ease(
+            " ".join(p if p.rstrip().endswith((".", "?", "!")) else p + "." for p in parts)
+        )
+    too_hard = {cid: round(s, 1) for cid, s in scores.items() if s < SPANISH_EASE}
+    assert not too_hard, f"Fernández-Huerta below {SPANISH_EASE}: {too_hard}"
+
+
+@pytest.mark.parametrize("url", ["/?lang=es", "/results?lang=es", "/learn/comfort?lang=es"])
+def test_spanish_pages_read_easily(client: TestClient, url: str) -> None:
+    text = _main_text(client, url)
+    client.get("/?lang=en")
+    assert spanish_ease(text) >= SPANISH_EASE, f"{url}: {spanish_ease(text):.1f}"
