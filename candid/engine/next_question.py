@@ -2,8 +2,9 @@
 
 Order of business: the opening questions (emergencies first, then what sets the priors); then
 the question with the largest expected information gain about the causes; and before the
-interview may stop, every unanswered question that could still raise the urgency. Asking
-stops when nothing left would change the picture.
+interview may stop, every unanswered question that could still raise the urgency; last, the
+closing questions (what the person is told, not which cause fits). Asking stops when nothing
+left would change the picture.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from candid.engine.triage import Triage, open_rules
 @dataclass(frozen=True)
 class Choice:
     fact: str
-    reason: str  # "opening", "red_flag" or "information"
+    reason: str  # "opening", "red_flag", "information" or "closing"
     expected_gain_bits: float
 
 
@@ -99,4 +100,7 @@ def next_question(
         for fid in missing:
             if askable(cp, facts, fid, skipped):
                 return Choice(fid, "red_flag", gains.get(fid, 0.0))
+    for fid in settings.closing:
+        if askable(cp, facts, fid, skipped):
+            return Choice(fid, "closing", 0.0)
     return None

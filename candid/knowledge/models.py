@@ -335,6 +335,9 @@ class StageSpec(Strict):
 
 class Interview(Strict):
     opening: list[str]
+    closing: list[str] = Field(default_factory=list)
+    """Asked once nothing else is worth asking: facts that shape what the person is told (how
+    this affects their sex life) rather than which cause fits."""
     stop_below_bits: Annotated[float, Field(gt=0.0)]
     max_questions: Annotated[int, Field(gt=0)]
     ruled_out_below: Annotated[float, Field(gt=0.0, lt=1.0)]

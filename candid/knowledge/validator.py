@@ -81,9 +81,12 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
     for level in ("routine", "soon", "urgent", "emergency"):
         if level not in pack.urgency.levels:
             yield Problem("urgency.yaml", f"levels.{level}", "required urgency level is missing")
-    for fid in pack.interview.opening:
-        if fid not in pack.facts:
-            yield Problem("interview.yaml", "opening", f"unknown fact '{fid}'")
+    for key, fids in (("opening", pack.interview.opening), ("closing", pack.interview.closing)):
+        for fid in fids:
+            if fid not in pack.facts:
+                yield Problem("interview.yaml", key, f"unknown fact '{fid}'")
+            elif pack.facts[fid].asked_by != "patient":
+                yield Problem("interview.yaml", key, f"'{fid}' is not asked of the person")
 
 
 def bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
@@ -206,7 +209,7 @@ def _value_ok(fact: Fact, value: object) -> bool:
     return isinstance(value, str) and value in (fact.choices or {})
 
 
-def _check_condition(pack: Pack, file: str, key: str, cond: Condition) -> Iterator[Problem]:
+def check_condition(pack: Pack, file: str, key: str, cond: Condition) -> Iterator[Problem]:
     for name, m in cond.facts.items():
         fact = pack.facts.get(name)
         if fact is None:
@@ -219,12 +222,12 @@ def _check_condition(pack: Pack, file: str, key: str, cond: Condition) -> Iterat
         if fact.type != "integer" and any(x is not None for x in (m.gte, m.lte, m.gt, m.lt)):
             yield Problem(file, key, f"'{name}' is not a number; use eq or in")
     for sub in (*cond.any_of, *cond.none_of):
-        yield from _check_condition(pack, file, key, sub)
+        yield from check_condition(pack, file, key, sub)
 
 
 def _conditions(pack: Pack) -> Iterator[Problem]:
     for file, key, cond in _all_conditions(pack):
-        yield from _check_condition(pack, file, key, cond)
+        yield from check_condition(pack, file, key, cond)
 
 
 def _likelihoods(pack: Pack) -> Iterator[Problem]:
