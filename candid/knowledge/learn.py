@@ -16,12 +16,13 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import Field, ValidationError
 
 from candid.knowledge.loader import DEFAULT_PACK, load_pack, pack_dir
-from candid.knowledge.models import Pack, Strict, Text
+from candid.knowledge.models import Condition, Level, Pack, Strict, Text
 from candid.knowledge.problems import PackError, Problem
-from candid.knowledge.validator import PLACEHOLDERS
+from candid.knowledge.validator import PLACEHOLDERS, check_condition
 from candid.knowledge.yaml_io import read_yaml
 
 FOLDER = "learn"
+REASSURANCE = "reassurance.yaml"
 CAUSE_SECTIONS = ("who_gets_it", "how_it_is_found")
 """A cause page's own sections; what it is and what can be done come from the cause file."""
 GUIDES = ("where_bleeding_comes_from", "comfort", "meanwhile")
@@ -77,42 +78,72 @@ class Guide(Strict):
     """Shown on the results page when sex is affected (the meanwhile guide)."""
     acknowledgement: Text | None = None
     """Said first on the results page when the person says this affects their sex life."""
+    show_tips_when: Condition | None = None
+    """When the results page leads with the acknowledgement and the tips (meanwhile guide)."""
 
 
-P = TypeVar("P", CausePage, Guide)
+class ReassuranceWhen(Strict):
+    """All must hold for the reassurance to be shown."""
+
+    facts: Condition | None = None
+    urgency_at_most: Level
+    unless_likely: list[str] = Field(default_factory=list)
+    """Never beside any of these causes when it is likely."""
+
+
+class Reassurance(Strict):
+    """The reassurance the evidence supports, with its sources and when it may be said."""
+
+    heading: Text
+    paragraphs: Annotated[list[Text], Field(min_length=1)]
+    sources: Annotated[list[str], Field(min_length=1)]
+    show_when: ReassuranceWhen
+
+
+P = TypeVar("P", CausePage, Guide, Reassurance)
 
 
 class Learn(Strict):
     causes: dict[str, CausePage]
     guides: dict[str, Guide]
+    reassurance: Reassurance
 
 
 def load_learn_from(folder: Path, pack: Pack) -> Learn:
     """Raises PackError naming file and key for every problem found."""
     problems: list[Problem] = []
-    causes: dict[str, CausePage] = {}
-    guides: dict[str, Guide] = {}
-    for path in sorted((folder / FOLDER / "causes").glob("*.yaml")):
-        rel = f"{FOLDER}/causes/{path.name}"
-        page = _parse(CausePage, path, rel, problems)
-        if page is None:
-            continue
-        if page.cause != path.stem:
-            problems.append(Problem(rel, "cause", f"must match the file name '{path.stem}'"))
-        causes[page.cause] = page
-    for path in sorted((folder / FOLDER / "guides").glob("*.yaml")):
-        rel = f"{FOLDER}/guides/{path.name}"
-        guide = _parse(Guide, path, rel, problems)
-        if guide is None:
-            continue
-        if guide.id != path.stem:
-            problems.append(Problem(rel, "id", f"must match the file name '{path.stem}'"))
-        guides[guide.id] = guide
-    learn = Learn(causes=causes, guides=guides)
+    causes = _each(folder, "causes", CausePage, "cause", problems)
+    guides = _each(folder, "guides", Guide, "id", problems)
+    rel = f"{FOLDER}/{REASSURANCE}"
+    reassurance = None
+    if (folder / rel).exists():
+        reassurance = _parse(Reassurance, folder / rel, rel, problems)
+    else:
+        problems.append(Problem(rel, "(file)", "missing"))
+    if reassurance is None:
+        raise PackError(problems)
+    learn = Learn(causes=causes, guides=guides, reassurance=reassurance)
     problems += check_learn(learn, pack)
     if problems:
         raise PackError(problems)
     return learn
+
+
+def _each(
+    folder: Path, sub: str, model: type[P], id_field: str, problems: list[Problem]
+) -> dict[str, P]:
+    """One entry per file in `learn/<sub>/`, keyed by its id, which must be the file name."""
+    out: dict[str, P] = {}
+    for path in sorted((folder / FOLDER / sub).glob("*.yaml")):
+        rel = f"{FOLDER}/{sub}/{path.name}"
+        entry = _parse(model, path, rel, problems)
+        if entry is None:
+            continue
+        key = str(getattr(entry, id_field))
+        if key != path.stem:
+            problems.append(Problem(rel, id_field, f"must match the file name '{path.stem}'"))
+        out[key] = entry
+    return out
 
 
 def _parse(model: type[P], path: Path, rel: str, problems: list[Problem]) -> P | None:
@@ -156,6 +187,22 @@ def check_learn(learn: Learn, pack: Pack) -> list[Problem]:
             problems.append(Problem(file, "products", "the comfort guide lists product types"))
         if gid == "meanwhile" and (not guide.tips or guide.acknowledgement is None):
             problems.append(Problem(file, "tips", "needs tips and an acknowledgement"))
+        if guide.show_tips_when is not None:
+            problems += check_condition(pack, file, "show_tips_when", guide.show_tips_when)
+    problems += _reassurance(learn.reassurance, pack)
+    return problems
+
+
+def _reassurance(r: Reassurance, pack: Pack) -> list[Problem]:
+    file = f"{FOLDER}/{REASSURANCE}"
+    problems = _cited(file, "paragraphs", [r.heading, *r.paragraphs], r.sources, pack)
+    if r.show_when.facts is not None:
+        problems += check_condition(pack, file, "show_when.facts", r.show_when.facts)
+    if r.show_when.urgency_at_most not in pack.urgency.levels:
+        problems.append(Problem(file, "show_when.urgency_at_most", "is not an urgency level"))
+    for cid in r.show_when.unless_likely:
+        if cid not in pack.causes:
+            problems.append(Problem(file, "show_when.unless_likely", f"unknown cause '{cid}'"))
     return problems
 
 

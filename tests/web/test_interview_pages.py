@@ -191,3 +191,23 @@ def test_a_person_can_resume_or_start_again(client: TestClient) -> None:
     assert fact_of(resumed) == fact_of(r)
     again = client.post("/start", data={"csrf": csrf(home)})
     assert fact_of(again) == "heavy_bleeding_now"
+
+
+def test_reassurance_and_meanwhile_follow_the_packs_rules(tmp_path: Path, pack: Pack) -> None:
+    """The pack says when reassurance may be said (not after menopause, never beside a likely
+    cancer) and when the intimacy tips lead; the page follows it."""
+    from candid.knowledge.learn import load_learn
+
+    learn = load_learn()
+    heading = learn.reassurance.heading.en
+    acknowledgement = learn.guides["meanwhile"].acknowledgement
+    assert acknowledgement is not None
+    young = make_client(tmp_path / "young")
+    interview(young, {**YOUNG_ON_PILL, "impact_on_intimacy": "avoiding_sex"})
+    page = young.get("/results").text
+    assert heading in page and acknowledgement.en.split(".")[0] in page
+    older = make_client(tmp_path / "older")
+    interview(older, {**YOUNG_ON_PILL, "age": "63", "menopause": "postmenopausal"})
+    page = older.get("/results").text
+    assert heading not in page, "no reassurance from premenopausal figures after menopause"
+    assert acknowledgement.en.split(".")[0] not in page

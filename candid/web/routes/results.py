@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from candid.diary.pattern import pattern
-from candid.engine import question_for
+from candid.engine import Assessment, question_for
+from candid.engine.assessment import FactValueOut
+from candid.engine.conditions import Facts, compile_test
 from candid.web import flow
 from candid.web.context import Page, page
 from candid.web.pdf import html_to_pdf
@@ -20,31 +22,36 @@ from candid.web.routes.interview import current
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
 
-REASSURANCE_SOURCES = ("shapley2006", "shapley2013")
-INTIMACY_AFFECTED = ("some", "avoiding_sex")
+
+def _reassure(p: Page, result: Assessment, facts: Facts) -> bool:
+    """Whether the pack's reassurance may be said here (its `show_when`, all parts)."""
+    when = p.web.learn.reassurance.show_when
+    rank: dict[str, int] = {k: v.rank for k, v in p.web.pack.urgency.levels.items()}
+    if rank[result.urgency.level] > rank[when.urgency_at_most]:
+        return False
+    if any(c.likely and c.id in when.unless_likely for c in result.causes):
+        return False
+    return when.facts is None or compile_test(when.facts)(facts)
 
 
 def _results_context(p: Page) -> dict[str, Any]:
     result = current(p)
-    likely = [c for c in result.causes if c.likely]
-    others = [c for c in result.causes if not c.likely][:5]
-    facts = p.interview.facts
-    meanwhile = p.web.learn.guides["meanwhile"]
-    reassure = (
-        result.urgency.level in ("routine", "soon")
-        and facts.get("menopause") != "postmenopausal"
-        and not any(
-            c.id in ("cervical_cancer", "vaginal_neoplasia") and c.likely for c in result.causes
-        )
-    )
+    # The answers as the engine read them: given ones plus its stated assumptions (55 and
+    # over with no answer on periods is taken as after menopause).
+    facts: dict[str, FactValueOut] = dict(p.interview.facts)
+    for assumption in result.assumptions:
+        facts = {**assumption.facts, **facts}
+    learn = p.web.learn
+    meanwhile = learn.guides["meanwhile"]
+    tips_when = meanwhile.show_tips_when
     return {
         "result": result,
-        "likely": likely,
-        "others": others,
-        "intimacy_affected": facts.get("impact_on_intimacy") in INTIMACY_AFFECTED,
+        "likely": [c for c in result.causes if c.likely],
+        "others": [c for c in result.causes if not c.likely][:5],
+        "intimacy_affected": tips_when is not None and compile_test(tips_when)(facts),
         "meanwhile": meanwhile,
-        "reassure": reassure,
-        "reassurance_sources": [p.web.pack.sources[k] for k in REASSURANCE_SOURCES],
+        "reassurance": learn.reassurance if _reassure(p, result, facts) else None,
+        "reassurance_sources": [p.web.pack.sources[k] for k in learn.reassurance.sources],
         "interview_done": result.next_question is None or result.urgency.interrupt,
     }
 
