@@ -62,16 +62,20 @@ def _form_value(value: FactValue) -> str:
     return str(value)
 
 
-def label_of(pack: Pack, interview: Interview, fact: str, lang: str, unsure: str) -> str:
-    """The answer as the person chose it, for the check-your-answers page and the summary."""
-    if fact not in interview.facts:
-        return unsure
-    value = interview.facts[fact]
-    q = question_for(pack, fact, lang)
-    for option in q.options:
-        if option.value == value:
-            return option.label
-    return str(value)
+def answer_rows(
+    pack: Pack, interview: Interview, lang: str, unsure: str
+) -> list[tuple[str, str, str]]:
+    """(fact, question, answer as the person chose it) in the order asked: the
+    check-your-answers page and the visit summary list the same rows."""
+    rows = []
+    for fact in interview.order:
+        q = question_for(pack, fact, lang)
+        label = unsure
+        if fact in interview.facts:
+            value = interview.facts[fact]
+            label = next((o.label for o in q.options if o.value == value), str(value))
+        rows.append((fact, q.text, label))
+    return rows
 
 
 def prune(pack: Pack, interview: Interview) -> list[str]:

@@ -139,15 +139,7 @@ def emergency(p: PageDep) -> Response:
 def check_answers(p: PageDep) -> Response:
     if not p.interview.order:
         return p.redirect("/")
-    unsure = p.gettext("I'm not sure")
-    rows = [
-        (
-            fact,
-            question_for(p.web.pack, fact, p.lang).text,
-            flow.label_of(p.web.pack, p.interview, fact, p.lang, unsure),
-        )
-        for fact in p.interview.order
-    ]
+    rows = flow.answer_rows(p.web.pack, p.interview, p.lang, p.gettext("I'm not sure"))
     result = current(p)
     return p.render("check.jinja", rows=rows, more=result.next_question is not None)
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from candid.diary.pattern import pattern
-from candid.engine import Assessment, question_for
+from candid.engine import Assessment
 from candid.engine.assessment import FactValueOut
 from candid.engine.conditions import Facts, compile_test
 from candid.web import flow
@@ -64,14 +64,7 @@ def results(p: PageDep) -> Response:
 
 
 def _summary_context(p: Page) -> dict[str, Any]:
-    unsure = p.gettext("I'm not sure")
-    answers = [
-        (
-            question_for(p.web.pack, fact, p.lang).text,
-            flow.label_of(p.web.pack, p.interview, fact, p.lang, unsure),
-        )
-        for fact in p.interview.order
-    ]
+    answers = flow.answer_rows(p.web.pack, p.interview, p.lang, p.gettext("I'm not sure"))
     diary = opened(p)
     stored = p.web.diaries().episodes(diary) if diary is not None else []
     today = dt.date.today()
