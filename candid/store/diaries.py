@@ -11,11 +11,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import ColumnElement, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from candid.diary.crypto import derive_key, new_salt, open_sealed, seal
+from candid.diary.crypto import CannotOpen, derive_key, new_salt, open_sealed, seal
 from candid.diary.episodes import Episode
 from candid.store.db import writing
 from candid.store.models import Diary, EpisodeRow, Throttle
@@ -89,20 +89,27 @@ class Diaries:
 
     def episodes(self, opened: Opened) -> list[StoredEpisode]:
         """Newest first. A row that fails to open (tampered) is left out, not shown."""
+        return self._opened(opened, EpisodeRow.diary_id == opened.diary_id)
+
+    def get(self, opened: Opened, episode_id: str) -> Episode | None:
+        found = self._opened(
+            opened, EpisodeRow.diary_id == opened.diary_id, EpisodeRow.id == episode_id
+        )
+        return found[0].episode if found else None
+
+    def _opened(self, opened: Opened, *where: ColumnElement[bool]) -> list[StoredEpisode]:
         with self.db() as s:
-            rows = s.scalars(select(EpisodeRow).where(EpisodeRow.diary_id == opened.diary_id))
-            sealed = [(r.id, r.nonce, r.ciphertext) for r in rows]
+            sealed = [
+                (r.id, r.nonce, r.ciphertext) for r in s.scalars(select(EpisodeRow).where(*where))
+            ]
         out: list[StoredEpisode] = []
         for episode_id, nonce, ct in sealed:
             try:
                 raw = open_sealed(opened.key, nonce, ct, _context(opened.diary_id, episode_id))
-            except Exception:  # CannotOpen: a row moved or edited outside Candid
+            except CannotOpen:  # a row moved or edited outside Candid
                 continue
             out.append(StoredEpisode(episode_id, Episode.from_bytes(raw)))
         return sorted(out, key=lambda e: (e.episode.day, e.id), reverse=True)
-
-    def get(self, opened: Opened, episode_id: str) -> Episode | None:
-        return next((e.episode for e in self.episodes(opened) if e.id == episode_id), None)
 
     def delete_diary(self, opened: Opened) -> None:
         """Gone at once. On SQLite the freed pages are zeroed (secure_delete) and the
