@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -158,17 +159,27 @@ def episode_new(p: PageDep) -> Response:
     return _episode_form(p, "/diary/episodes/new", _form_values(None))
 
 
-@router.post("/diary/episodes/new")
-async def episode_create(p: PageDep) -> Response:
+async def _save(
+    p: Page, action: str, store: Callable[[Opened, Episode], bool], saved: str
+) -> Response:
+    """A posted episode form: checked, then stored by `store`, or shown again with every
+    problem named and nothing changed."""
     form = await p.form()
     diary = opened(p)
     if diary is None:
         return p.redirect("/diary")
     parsed = parse_episode(form, dt.date.today(), p.gettext)
     if isinstance(parsed, list):
-        return _episode_form(p, "/diary/episodes/new", form, parsed, 422)
-    await run_in_threadpool(p.web.diaries().add, diary, parsed)
-    return p.redirect("/diary/episodes?saved=added")
+        return _episode_form(p, action, form, parsed, 422)
+    if not await run_in_threadpool(store, diary, parsed):
+        return p.render("error.jinja", status=404, kind="not_found")
+    return p.redirect(f"/diary/episodes?saved={saved}")
+
+
+@router.post("/diary/episodes/new")
+async def episode_create(p: PageDep) -> Response:
+    diaries = p.web.diaries()
+    return await _save(p, "/diary/episodes/new", lambda d, e: bool(diaries.add(d, e)), "added")
 
 
 @router.get("/diary/episodes/{episode_id}/edit")
@@ -184,16 +195,13 @@ async def episode_edit(p: PageDep, episode_id: str) -> Response:
 
 @router.post("/diary/episodes/{episode_id}/edit")
 async def episode_update(p: PageDep, episode_id: str) -> Response:
-    form = await p.form()
-    diary = opened(p)
-    if diary is None:
-        return p.redirect("/diary")
-    parsed = parse_episode(form, dt.date.today(), p.gettext)
-    if isinstance(parsed, list):
-        return _episode_form(p, f"/diary/episodes/{episode_id}/edit", form, parsed, 422)
-    if not await run_in_threadpool(p.web.diaries().replace, diary, episode_id, parsed):
-        return p.render("error.jinja", status=404, kind="not_found")
-    return p.redirect("/diary/episodes?saved=changed")
+    diaries = p.web.diaries()
+    return await _save(
+        p,
+        f"/diary/episodes/{episode_id}/edit",
+        lambda d, e: diaries.replace(d, episode_id, e),
+        "changed",
+    )
 
 
 @router.post("/diary/episodes/{episode_id}/delete")
