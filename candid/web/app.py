@@ -51,9 +51,9 @@ def install(app: FastAPI, config: Settings, pack: Pack) -> None:
     app.state.web = web
     web.db()  # the embedded database is made (and migrated) on first start, not first use
     app.state.html_errors = HtmlErrors()
-    routers = (interview, results, diary, learn, feedback, static)
-    for router in (module.router for module in routers):
-        app.include_router(router)
+    for module in (interview, results, diary, learn, feedback):
+        app.include_router(module.router)
+    static.mount(app)
 
     @app.exception_handler(CsrfError)
     async def csrf_error(request: Request, _: CsrfError) -> Response:
