@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from pydantic import Field, TypeAdapter
 
-from candid.knowledge.learn import load_learn
-from candid.knowledge.models import Pack
+from candid.knowledge.learn import Learn, load_learn
+from candid.knowledge.models import Pack, Strict
 from candid.knowledge.yaml_io import read_yaml
 from candid.settings import Settings
 from candid.web.context import CsrfError, Web, page
@@ -24,29 +25,37 @@ def is_page(path: str) -> bool:
     return not path.startswith(API_PREFIXES)
 
 
-def _affiliate_links(config: Settings) -> dict[str, dict[str, str]]:
+class ShopLink(Strict):
+    url: Annotated[str, Field(pattern=r"^https://")]
+    label: Annotated[str, Field(min_length=1)]
+
+
+def _affiliate_links(config: Settings, reading: Learn) -> dict[str, ShopLink]:
+    """The deployer's shop links, keyed by the comfort guide's product-type ids; refused at
+    start (naming the key) if malformed or for a product type the guide does not list."""
     if config.affiliate_links is None:
         return {}
-    data: Any = read_yaml(config.affiliate_links)
-    if not isinstance(data, dict) or not all(
-        isinstance(v, dict) and isinstance(v.get("url"), str) and isinstance(v.get("label"), str)
-        for v in data.values()
-    ):
+    links = TypeAdapter(dict[str, ShopLink]).validate_python(read_yaml(config.affiliate_links))
+    known = {product.id for product in reading.guides["comfort"].products}
+    unknown = sorted(set(links) - known)
+    if unknown:
         raise ValueError(
-            f"{config.affiliate_links}: expected product-type ids mapped to {{url, label}}"
+            f"{config.affiliate_links}: {', '.join(unknown)} are not product types "
+            f"(known: {', '.join(sorted(known))})"
         )
-    return {str(k): {"url": v["url"], "label": v["label"]} for k, v in data.items()}
+    return links
 
 
 def install(app: FastAPI, config: Settings, pack: Pack) -> None:
     if not (static.STATIC / "candid.css").is_file():
         log.warning("the pages' CSS and JS are not built: run `make assets` (needs npm)")
+    reading = load_learn(pack.meta.id)
     web = Web(
         config=config,
         pack=pack,
-        learn=load_learn(pack.meta.id),
+        learn=reading,
         sealer=Sealer(secret_key(config), config.session_minutes * 60),
-        affiliate_links=_affiliate_links(config),
+        affiliate_links=_affiliate_links(config, reading),
     )
     app.state.web = web
     web.db()  # the embedded database is made (and migrated) on first start, not first use

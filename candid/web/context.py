@@ -6,7 +6,7 @@ language, renders templates with both, and writes the cookies back only when the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -36,7 +36,8 @@ class Web:
     pack: Pack
     learn: Learn
     sealer: Sealer
-    affiliate_links: dict[str, dict[str, str]] = field(default_factory=dict)
+    affiliate_links: Mapping[str, Any] = field(default_factory=dict)
+    """Product-type id to a deployer's shop link (url, label); empty unless configured."""
 
     def db(self) -> sessionmaker[Session]:
         """Made (and migrated) on first use; the pages that never write never touch it."""

@@ -155,3 +155,13 @@ def test_the_visit_summary_pdf_has_the_results_in_it(tmp_path: Path) -> None:
     assert label in words
     assert re.sub(r"\s*\(.*", "", " ".join(first_cause.get_text().split())) in words
     assert "Knowledge version" in words and "Questions to ask" in words
+
+
+def test_a_bad_affiliate_links_file_is_refused_at_start_naming_the_key(tmp_path: Path) -> None:
+    links = tmp_path / "links.yaml"
+    links.write_text("glitter_lube: {url: 'https://shop.example/x', label: 'Shop'}\n")
+    with pytest.raises(ValueError, match="glitter_lube"):
+        make_client(tmp_path / "a", affiliate_links=links)
+    links.write_text("water_based_lubricant: {url: 'javascript:alert(1)', label: 'Shop'}\n")
+    with pytest.raises(ValueError, match="water_based_lubricant"):
+        make_client(tmp_path / "b", affiliate_links=links)
