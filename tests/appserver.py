@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,8 @@ from typing import Any, TypeVar
 
 import httpx
 from bs4 import BeautifulSoup
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -45,13 +46,6 @@ EPISODE = {
     "cycle_day": "",
 }
 """A valid episode's fields, apart from the day, the notes and the CSRF token."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -14,7 +14,6 @@ import os
 import pwd
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+from tests.ports import free_port
 
 SYSTEM_USER = "postgres"
 """The operating-system user the server runs as when the tests run as root."""
@@ -68,13 +69,6 @@ def _version_key(name: str) -> tuple[int, ...]:
         return tuple(int(part) for part in name.split("."))
     except ValueError:
         return (-1,)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -167,7 +161,7 @@ class PostgresServer:
             raise PostgresUnavailable(f"initdb failed:\n{init.stdout}{init.stderr}")
         options = " ".join(f"-c {name}={value}" for name, value in SETTINGS.items())
         for _ in range(5):  # another process may take the free port before the server does
-            self.port = _free_port()
+            self.port = free_port()
             started = self._run(
                 "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                 "-o", f"-p {self.port} -k {shlex.quote(str(self.root))} {options}",

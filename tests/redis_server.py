@@ -12,6 +12,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from tests.ports import free_port
+
 
 class RedisUnavailable(RuntimeError):
     """redis-server is not installed here, or did not start; the message says which."""
@@ -34,17 +36,11 @@ class RedisServer:
             self.process.kill()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_redis(timeout: float = 10.0) -> RedisServer:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RedisUnavailable("redis-server is not installed (Debian package redis-server)")
-    port = _free_port()
+    port = free_port()
     args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + timeout

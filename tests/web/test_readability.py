@@ -24,17 +24,19 @@ def grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(text))
 
 
+def cause_text(pack: Pack, cid: str, lang: str) -> str:
+    """Everything a person reads about one cause: its explanation, options and questions, and
+    its learn page, each part ended as a sentence."""
+    cause, page = pack.causes[cid], load_learn().causes[cid]
+    parts = [cause.explanation, *(t.text for t in cause.what_can_be_done), *cause.questions]
+    for section in page.sections:
+        parts += [*section.paragraphs, *section.items]
+    texts = (t.get(lang) for t in parts)
+    return " ".join(t if t.rstrip().endswith((".", "?", "!")) else t + "." for t in texts)
+
+
 def test_each_cause_reads_at_grade_8_or_below(pack: Pack) -> None:
-    learn = load_learn()
-    grades = {}
-    for cid, cause in pack.causes.items():
-        parts = [cause.explanation.en, *(t.text.en for t in cause.what_can_be_done)]
-        parts += [q.en for q in cause.questions]
-        for section in learn.causes[cid].sections:
-            parts += [p.en for p in section.paragraphs] + [i.en for i in section.items]
-        grades[cid] = grade(
-            " ".join(p if p.rstrip().endswith((".", "?", "!")) else p + "." for p in parts)
-        )
+    grades = {cid: grade(cause_text(pack, cid, "en")) for cid in pack.causes}
     too_hard = {cid: round(g, 1) for cid, g in grades.items() if g > GRADE}
     assert not too_hard, f"above grade {GRADE}: {too_hard}"
 
@@ -105,16 +107,7 @@ def spanish_ease(text: str) -> float:
 
 
 def test_each_cause_reads_easily_in_spanish_too(pack: Pack) -> None:
-    learn = load_learn()
-    scores = {}
-    for cid, cause in pack.causes.items():
-        parts = [cause.explanation.es, *(t.text.es for t in cause.what_can_be_done)]
-        parts += [q.es for q in cause.questions]
-        for section in learn.causes[cid].sections:
-            parts += [p.es for p in section.paragraphs] + [i.es for i in section.items]
-        scores[cid] = spanish_ease(
-            " ".join(p if p.rstrip().endswith((".", "?", "!")) else p + "." for p in parts)
-        )
+    scores = {cid: spanish_ease(cause_text(pack, cid, "es")) for cid in pack.causes}
     too_hard = {cid: round(s, 1) for cid, s in scores.items() if s < SPANISH_EASE}
     assert not too_hard, f"Fernández-Huerta below {SPANISH_EASE}: {too_hard}"
 
