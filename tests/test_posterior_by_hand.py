@@ -81,9 +81,10 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
         },
         "urgency.yaml": {
             "levels": {
-                lvl: {"rank": i, "label": TEXT, "meaning": TEXT}
+                lvl: {"rank": i, "label": TEXT, "meaning": TEXT, "while_waiting": [TEXT]}
                 for i, lvl in enumerate(["routine", "soon", "urgent", "emergency"])
             },
+            "emergency_signs": TEXT,
             "baseline_reason": TEXT,
             "baseline_source": "src",
             "rules": [

@@ -288,6 +288,8 @@ class UrgencyLevel(Strict):
     rank: int
     label: Text
     meaning: Text
+    while_waiting: list[Text] = Field(default_factory=list)
+    """What to do until help comes, shown under the level's advice (the emergency page)."""
 
 
 class UrgencyRule(Basis):
@@ -303,6 +305,9 @@ class Urgency(Strict):
     baseline_reason: Text
     baseline_source: str
     rules: list[UrgencyRule]
+    emergency_signs: Text
+    """Said before the interview starts, so nobody answers questions through an emergency;
+    it names in plain words the signs the emergency rules test."""
 
 
 class StageTrigger(Strict):

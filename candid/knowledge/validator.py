@@ -81,6 +81,9 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
     for level in ("routine", "soon", "urgent", "emergency"):
         if level not in pack.urgency.levels:
             yield Problem("urgency.yaml", f"levels.{level}", "required urgency level is missing")
+    emergency = pack.urgency.levels.get("emergency")
+    if emergency is not None and not emergency.while_waiting:
+        yield Problem("urgency.yaml", "levels.emergency.while_waiting", "says what to do meanwhile")
     for key, fids in (("opening", pack.interview.opening), ("closing", pack.interview.closing)):
         for fid in fids:
             if fid not in pack.facts:
