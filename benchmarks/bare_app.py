@@ -7,10 +7,11 @@ an assessment from the cost of moving a response of that size.
 
 from __future__ import annotations
 
+import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from candid.engine import assess
+from candid.engine.assess import assess_data
 from candid.knowledge.loader import load_pack
 
 app = FastAPI()
@@ -23,9 +24,9 @@ async def fixed() -> dict[str, object]:
 
 
 sized_app = FastAPI()
-SIZED = assess(
-    load_pack(), {"age": 24, "hormonal_contraception": "combined"}, detail="likely"
-).model_dump_json(by_alias=True)
+SIZED = orjson.dumps(
+    assess_data(load_pack(), {"age": 24, "hormonal_contraception": "combined"}, detail="likely")
+)
 
 
 @sized_app.post("/v1/assess")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
@@ -22,6 +23,7 @@ from candid.api.schemas import (
     WorkupInfo,
 )
 from candid.engine import Assessment, assess
+from candid.engine.assess import assess_data
 from candid.engine.explain import answer_label
 from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
@@ -124,8 +126,10 @@ def pathway(pathway: str, language: Language = "en") -> Pathway:
 )
 async def assess_on(pathway: str, body: AssessRequest) -> Response:
     pack = _pack(pathway)
-    result = assess(pack, body.facts, lang=body.language, skipped=body.skipped, detail=body.detail)
-    return Response(result.model_dump_json(by_alias=True), media_type="application/json")
+    data = assess_data(
+        pack, body.facts, lang=body.language, skipped=body.skipped, detail=body.detail
+    )
+    return Response(orjson.dumps(data), media_type="application/json")
 
 
 @router.post("/assess", response_model=Assessment, responses=ERRORS)

@@ -102,7 +102,9 @@ class CompiledPack:
     inferences: tuple[tuple[str, Test, dict[str, FactValue]], ...]
     provider_question_tests: tuple[Test | None, ...]
     common_mask: npt.NDArray[np.bool_]
-    before_evaluation_rank: dict[str, int]
+    before_evaluation_rank: dict[int, int]
+    """Cause index -> the position it may not rise above before any exam or test result."""
+    clinician_facts: frozenset[str]
     prior_facts: tuple[str, ...]
     """Every fact a prior rule, an exclusion or a site requirement reads: priors depend on
     nothing else, so they are cached by these facts' values."""
@@ -295,8 +297,11 @@ def compile_pack(pack: Pack) -> CompiledPack:
         ),
         prior_cache={},
         before_evaluation_rank={
-            c: r for c in cause_ids if (r := pack.causes[c].before_evaluation_rank) is not None
+            i: r
+            for i, c in enumerate(cause_ids)
+            if (r := pack.causes[c].before_evaluation_rank) is not None
         },
+        clinician_facts=frozenset(f for f, x in pack.facts.items() if x.asked_by == "clinician"),
     )
 
 

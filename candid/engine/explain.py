@@ -1,16 +1,17 @@
 """Reasons for and against each cause, read off the same ratios the posterior used.
 
 An item of evidence depends only on (cause, fact, answer, language), never on the person, so
-each one is built once and reused; per assessment only lookups and a sort remain.
+each one is built once, as the JSON-ready data of an `EvidenceOut`, and shared between
+assessments (read-only); per assessment only lookups and a sort remain.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
-from candid.engine.assessment import EvidenceOut
 from candid.engine.compiled import CompiledPack
 from candid.engine.conditions import Facts, FactValue
 from candid.engine.infer import Posterior
@@ -20,7 +21,10 @@ from candid.knowledge.models import Fact
 _NEUTRAL = 0.1
 _YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
 
-_CACHE: dict[tuple[int, int, str, int, str], EvidenceOut] = {}
+Item = dict[str, Any]
+"""The data of one `EvidenceOut`."""
+
+_CACHE: dict[tuple[int, int, str, int, str], Item] = {}
 
 
 def answer_label(fact: Fact, value: FactValue, lang: str) -> str:
@@ -39,7 +43,7 @@ def describe(fact: Fact, value: FactValue, lang: str) -> str:
     return f"{fact.question.get(lang)} — {answer_label(fact, value, lang)}"
 
 
-def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: str) -> EvidenceOut:
+def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: str) -> Item:
     key = (id(cp), k, fid, vi, lang)
     found = _CACHE.get(key)
     if found is not None:
@@ -49,25 +53,25 @@ def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: s
     baseline = cp.pack.facts[fid].baseline
     # No entry means the ratio was derived for the leak from the fact's baseline.
     citations = lik.source_keys if lik is not None else (baseline.source_keys if baseline else [])
-    item = EvidenceOut(
-        fact=fid,
-        value=value,
-        direction="for" if ratio > 1 else "against",
-        ratio=round(ratio, 3),
-        text=describe(cp.pack.facts[fid], value, lang),
-        citations=citations,
-        derived=lik is None,
-    )
+    item: Item = {
+        "fact": fid,
+        "value": value,
+        "direction": "for" if ratio > 1 else "against",
+        "ratio": round(ratio, 3),
+        "text": describe(cp.pack.facts[fid], value, lang),
+        "citations": list(citations),
+        "derived": lik is None,
+    }
     _CACHE[key] = item
     return item
 
 
-_ROWS: dict[tuple[int, str, int, str], list[tuple[int, float, EvidenceOut]]] = {}
+_ROWS: dict[tuple[int, str, int, str], list[tuple[int, float, Item]]] = {}
 
 
 def _row(
     cp: CompiledPack, fid: str, vi: int, value: FactValue, lang: str
-) -> list[tuple[int, float, EvidenceOut]]:
+) -> list[tuple[int, float, Item]]:
     """Every cause one answer moves, with the strength used for sorting; built once."""
     key = (id(cp), fid, vi, lang)
     found = _ROWS.get(key)
@@ -83,9 +87,9 @@ def _row(
 
 def evidence_by_cause(
     cp: CompiledPack, facts: Facts, lang: str, only: set[int] | None = None
-) -> dict[int, list[EvidenceOut]]:
+) -> dict[int, list[Item]]:
     """Every known fact that moves each cause (or each cause in `only`), strongest first."""
-    strength: dict[int, list[tuple[float, EvidenceOut]]] = defaultdict(list)
+    strength: dict[int, list[tuple[float, Item]]] = defaultdict(list)
     for fid, value in facts.items():
         ev = cp.evidence.get(fid)
         if ev is None or not ev.applies(facts):

@@ -1,0 +1,342 @@
+"""The assessment as JSON-ready data, in the shape of `Assessment` (DESIGN.md).
+
+Most of an assessment is text that depends on the pack and the language, never on the person:
+names, explanations, treatments, workup, stages, questions. That text is prepared once per
+(pack, language) as plain data and shared between assessments (read-only); per assessment
+only the probabilities, the chosen evidence and the ordering are new. Plain data rather than
+models is what lets the API encode an assessment in a few tens of microseconds; everyone
+else gets the same data validated into an `Assessment` (see `assess`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from candid.engine.compiled import SITES, CompiledPack
+from candid.engine.conditions import Facts
+from candid.engine.explain import evidence_by_cause, prior_reason
+from candid.engine.infer import Posterior
+from candid.engine.next_question import Choice
+from candid.engine.triage import Triage
+from candid.engine.workup import open_stages, workup
+
+Data = dict[str, Any]
+Detail = Literal["all", "likely"]
+# How many likely causes contribute their own questions to the list for the provider.
+QUESTION_CAUSES = 3
+_YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
+
+
+@dataclass(frozen=True)
+class _CauseText:
+    id: str
+    site: str
+    stage: str
+    name: str
+    explanation: str
+    what_can_be_done: list[str]
+    questions: list[str]
+    codes: list[Data]
+    sources: list[str]
+    treatment_sources: list[str]
+
+
+@dataclass
+class Texts:
+    """Everything person-independent in one language, built on first use and then reused.
+
+    The memo dicts are keyed by what the part depends on (which rules fired, which stages
+    are open, which workup entries apply); those combinations are few.
+    """
+
+    cp: CompiledPack
+    lang: str
+    causes: list[_CauseText]
+    provider_questions: list[str]
+    urgency: dict[tuple[str, ...], Data] = field(default_factory=dict)
+    workup: dict[tuple[tuple[str, str, str], ...], tuple[list[Data], list[str]]] = field(
+        default_factory=dict
+    )
+    stages: dict[tuple[str, ...], list[Data]] = field(default_factory=dict)
+    questions: dict[str, Data] = field(default_factory=dict)
+    assumptions: dict[str, tuple[Data, list[str]]] = field(default_factory=dict)
+
+
+_TEXTS: dict[tuple[int, str], Texts] = {}
+
+
+def texts(cp: CompiledPack, lang: str) -> Texts:
+    found = _TEXTS.get((id(cp), lang))
+    if found is None or found.cp is not cp:
+        pack = cp.pack
+        causes = []
+        for cid in cp.cause_ids:
+            cause = pack.causes[cid]
+            causes.append(
+                _CauseText(
+                    id=cid,
+                    site=cause.site,
+                    stage=cause.stage,
+                    name=cause.name.get(lang),
+                    explanation=cause.explanation.get(lang),
+                    what_can_be_done=[t.text.get(lang) for t in cause.what_can_be_done],
+                    questions=[q.get(lang) for q in cause.questions],
+                    codes=[
+                        {"system": c.system, "code": c.code, "display": c.display}
+                        for c in cause.codes
+                    ],
+                    sources=list(cause.sources),
+                    treatment_sources=[k for t in cause.what_can_be_done for k in t.source_keys],
+                )
+            )
+        found = Texts(
+            cp=cp,
+            lang=lang,
+            causes=causes,
+            provider_questions=[q.text.get(lang) for q in pack.provider_questions],
+        )
+        _TEXTS[(id(cp), lang)] = found
+    return found
+
+
+def present(
+    cp: CompiledPack,
+    facts: Facts,
+    assumed: list[str],
+    post: Posterior,
+    tri: Triage,
+    choice: Choice | None,
+    lang: str,
+    detail: Detail,
+) -> Data:
+    pack = cp.pack
+    tx = texts(cp, lang)
+    cited: set[str] = set()
+    causes = _causes(cp, tx, facts, post, cited, detail)
+    urgency = _urgency(cp, tx, tri)
+    cited.update(urgency["citations"])
+    opened = open_stages(cp, facts, post.probability)
+    items, workup_cited = _workup(cp, tx, facts, opened)
+    cited.update(workup_cited)
+    assumptions = []
+    for x in assumed:
+        data, keys = _assumption(cp, tx, x)
+        assumptions.append(data)
+        cited.update(keys)
+    sites = sorted(SITES, key=lambda s: -round(post.sites[s], 4))
+    return {
+        "pathway": pack.meta.id,
+        "knowledge_version": pack.meta.version,
+        "language": lang,
+        "urgency": urgency,
+        "assumptions": assumptions,
+        "sources_of_bleeding": [{"site": s, "probability": round(post.sites[s], 4)} for s in sites],
+        "causes": causes,
+        "workup": items,
+        "evaluation_stages": _stages(cp, tx, opened),
+        "questions_for_provider": _provider_questions(cp, tx, facts, causes),
+        "next_question": _question(cp, tx, choice),
+        "sources": {key: pack.sources[key].citation for key in sorted(cited)},
+    }
+
+
+def _urgency(cp: CompiledPack, tx: Texts, tri: Triage) -> Data:
+    """Everything here follows from which rules fired."""
+    found = tx.urgency.get(tri.fired)
+    if found is None:
+        pack = cp.pack
+        rules = {r.id: r for r in pack.urgency.rules}
+        reasons = [rules[rid].reason.get(tx.lang) for rid in tri.fired]
+        citations: list[str] = []
+        for rid in tri.fired:
+            citations.extend(k for k in rules[rid].source_keys if k not in citations)
+        reasons.append(pack.urgency.baseline_reason.get(tx.lang))
+        citations.append(pack.urgency.baseline_source)
+        level = pack.urgency.levels[tri.level]  # type: ignore[index]
+        found = {
+            "level": tri.level,
+            "label": level.label.get(tx.lang),
+            "meaning": level.meaning.get(tx.lang),
+            "reasons": reasons,
+            "red_flags": list(tri.fired),
+            "interrupt": tri.is_emergency,
+            "citations": citations,
+        }
+        tx.urgency[tri.fired] = found
+    return found
+
+
+def _workup(
+    cp: CompiledPack, tx: Texts, facts: Facts, opened: list[str]
+) -> tuple[list[Data], list[str]]:
+    entries = tuple((e.id, e.stage, e.status) for e in workup(cp, facts, opened))
+    found = tx.workup.get(entries)
+    if found is None:
+        items, cited = [], []
+        for wid, stage, status in entries:
+            item = cp.pack.workup[wid]
+            cited.extend(item.sources)
+            items.append(
+                {
+                    "id": wid,
+                    "name": item.name.get(tx.lang),
+                    "why": item.why.get(tx.lang),
+                    "tests_for": list(item.tests_for),
+                    "stage": stage,
+                    "status": status,
+                    "citations": list(item.sources),
+                }
+            )
+        found = (items, cited)
+        tx.workup[entries] = found
+    return found
+
+
+def _stages(cp: CompiledPack, tx: Texts, opened: list[str]) -> list[Data]:
+    key = tuple(opened)
+    found = tx.stages.get(key)
+    if found is None:
+        found = [
+            {
+                "id": s.id,
+                "title": s.title.get(tx.lang),
+                "description": s.description.get(tx.lang),
+                "open": s.id in opened,
+            }
+            for s in cp.pack.stages
+        ]
+        tx.stages[key] = found
+    return found
+
+
+def _assumption(cp: CompiledPack, tx: Texts, inference_id: str) -> tuple[Data, list[str]]:
+    found = tx.assumptions.get(inference_id)
+    if found is None:
+        x = next(x for x in cp.pack.inferences if x.id == inference_id)
+        data = {"id": x.id, "facts": dict(x.set), "reason": x.reason.get(tx.lang)}
+        found = (data, list(x.source_keys))
+        tx.assumptions[inference_id] = found
+    return found
+
+
+def _causes(
+    cp: CompiledPack, tx: Texts, facts: Facts, post: Posterior, cited: set[str], detail: Detail
+) -> list[Data]:
+    threshold = cp.pack.interview.display_at_least
+    probability = post.probability.tolist()
+    prior = post.prior.tolist()
+    wanted = None
+    if detail == "likely":
+        wanted = {k for k, p in enumerate(probability) if p >= threshold}
+    evidence = evidence_by_cause(cp, facts, tx.lang, wanted)
+    out = []
+    for k in ranking(cp, facts, post):
+        if prior[k] <= 0:
+            continue  # impossible for this person (no cervix, no uterus, ...)
+        p = probability[k]
+        likely = p >= threshold
+        text = tx.causes[k]
+        full = likely or detail == "all"
+        items = evidence.get(k, []) if full else []
+        citations: list[str] = []
+        if full:
+            citations = list(
+                dict.fromkeys([*text.sources, *(c for e in items for c in e["citations"])])
+            )
+            cited.update(citations)
+            cited.update(text.treatment_sources)
+        start = prior_reason(post, k, tx.lang)
+        out.append(
+            {
+                "id": text.id,
+                "name": text.name,
+                "probability": round(p, 4),
+                "prior": round(prior[k], 4),
+                "site": text.site,
+                "stage": text.stage,
+                "likely": likely,
+                "explanation": text.explanation,
+                "for": ([start] if start else []) + [e["text"] for e in items if e["ratio"] > 1],
+                "against": [e["text"] for e in items if e["ratio"] < 1],
+                "evidence": items,
+                "what_can_be_done": text.what_can_be_done if full else [],
+                "questions": text.questions if full else [],
+                "codes": text.codes,
+                "citations": citations,
+            }
+        )
+    return out
+
+
+def ranking(cp: CompiledPack, facts: Facts, post: Posterior) -> list[int]:
+    """Causes by probability; before any exam or test result, a cause with a
+    `before_evaluation_rank` is moved down to that position (never up)."""
+    order: list[int] = np.argsort(-post.probability, kind="stable").tolist()
+    if any(f in cp.clinician_facts for f in facts):
+        return order
+    for k, position in cp.before_evaluation_rank.items():
+        current = order.index(k)
+        target = max(current, position - 1)
+        if target != current:
+            order.insert(target, order.pop(current))
+    return order
+
+
+def _provider_questions(cp: CompiledPack, tx: Texts, facts: Facts, causes: list[Data]) -> list[str]:
+    out: list[str] = []
+    for text, test in zip(tx.provider_questions, cp.provider_question_tests, strict=True):
+        if test is None or test(facts):
+            out.append(text)
+    for cause in [c for c in causes if c["likely"]][:QUESTION_CAUSES]:
+        for text in cause["questions"]:
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def _question(cp: CompiledPack, tx: Texts, choice: Choice | None) -> Data | None:
+    if choice is None:
+        return None
+    return {
+        **question_text(cp, tx, choice.fact),
+        "reason": choice.reason,
+        "expected_gain_bits": round(choice.expected_gain_bits, 4),
+    }
+
+
+def question_text(cp: CompiledPack, tx: Texts, fact_id: str) -> Data:
+    """A question's wording and options, without why it is asked now."""
+    found = tx.questions.get(fact_id)
+    if found is None:
+        fact = cp.pack.facts[fact_id]
+        options: list[Data] = []
+        if fact.type == "boolean":
+            yes, no = _YES_NO.get(tx.lang, _YES_NO["en"])
+            options = [
+                {"value": True, "label": yes, "hint": None},
+                {"value": False, "label": no, "hint": None},
+            ]
+        elif fact.type == "choice":
+            options = [
+                {
+                    "value": value,
+                    "label": c.label.get(tx.lang),
+                    "hint": c.hint.get(tx.lang) if c.hint else None,
+                }
+                for value, c in (fact.choices or {}).items()
+            ]
+        found = {
+            "fact": fact.id,
+            "text": fact.question.get(tx.lang),
+            "hint": fact.hint.get(tx.lang) if fact.hint else None,
+            "type": fact.type,
+            "choices": [o["value"] for o in options],
+            "options": options,
+            "minimum": fact.minimum,
+            "maximum": fact.maximum,
+        }
+        tx.questions[fact_id] = found
+    return found
