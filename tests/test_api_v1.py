@@ -74,6 +74,13 @@ def test_oversized_body_is_413(client: TestClient) -> None:
     assert r.status_code == 413 and r.headers["content-type"] == PROBLEM
 
 
+def test_oversized_body_without_a_declared_length_is_413(client: TestClient) -> None:
+    """A chunked body has no Content-Length; it is counted as it arrives."""
+    chunks = (b'{"facts": {}, "skipped": ["' + b"x" * 10_000 for _ in range(8))
+    r = client.post("/v1/assess", content=chunks, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.headers["content-type"] == PROBLEM
+
+
 def test_explain_gives_evidence_with_citations(client: TestClient) -> None:
     body = {
         "facts": {"age": 22, "new_or_multiple_partners": True, "dysuria": True},
@@ -132,3 +139,14 @@ def test_detail_likely_trims_only_the_unlikely_causes(client: TestClient) -> Non
         else:
             assert trimmed["what_can_be_done"] == [] and whole["what_can_be_done"]
     assert len(str(short)) < len(str(full))
+
+
+def test_a_large_response_is_gzipped_only_for_clients_that_ask(client: TestClient) -> None:
+    body = {"facts": {"age": 30}, "detail": "all"}
+    asked = client.post("/v1/assess", json=body, headers={"accept-encoding": "gzip"})
+    plain = client.post("/v1/assess", json=body, headers={"accept-encoding": "identity"})
+    assert asked.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert asked.json() == plain.json()  # httpx decodes the gzip
+    for r in (asked, plain):
+        assert r.headers["vary"] == "Accept-Encoding"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 from limits.storage import Storage, storage_from_string
 
 from candid import __version__
 from candid.api import cds_hooks, openapi, problems, v1
+from candid.api.compression import Compression
 from candid.api.fhir import router as fhir_router
 from candid.api.guards import BodyLimit, RateLimit, Shield
 from candid.knowledge.loader import load_pack
@@ -34,7 +34,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.include_router(fhir_router)
     app.include_router(cds_hooks.router)
     web_app.install(app, config, pack)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(Compression, minimum_size=1000)
     counters = storage_from_string(config.rate_limit_storage)
     if not isinstance(counters, Storage):
         raise ValueError("CANDID_RATE_LIMIT_STORAGE must name a synchronous `limits` storage")

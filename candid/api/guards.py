@@ -92,11 +92,11 @@ class Shield:
                 )
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
+    """413 for a body over `max_bytes`. A declared length is checked before anything is read;
+    a body without one (chunked) is read here, at most `max_bytes` of it, and handed on whole,
+    because a route that fails while reading its body reports a parse error, not a 413."""
+
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
@@ -107,26 +107,41 @@ class BodyLimit:
             return
         detail = f"The body is larger than {self.max_bytes} bytes."
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+            if name == b"content-length" and value.isdigit():
+                if int(value) > self.max_bytes:
+                    await _problem(scope, send, 413, "Request body too large", detail, [])
+                    return
+                # The server frames the body by its declared length: nothing to count.
+                await self.app(scope, receive, send)
+                return
+        if scope.get("method") in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
                 await _problem(scope, send, 413, "Request body too large", detail, [])
                 return
-        seen = 0
-        tracked = _Tracked(send)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        delivered = False
 
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()  # after the body: only a disconnect can follow
+            delivered = True
+            return whole
 
-        try:
-            await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if not tracked.started:
-                await _problem(scope, send, 413, "Request body too large", detail, [])
+        await self.app(scope, replay, send)
 
 
 class RateLimit:

@@ -88,7 +88,8 @@ class CompiledPack:
     cause_ids: tuple[str, ...]
     causes: tuple[CompiledCause, ...]
     leak_index: int
-    site_masks: dict[str, npt.NDArray[np.bool_]]
+    site_matrix: npt.NDArray[np.bool_]
+    """Which causes are at each site (rows in SITES order; the leak is at none)."""
     evidence: dict[str, EvidenceFact]
     rules: tuple[CompiledRule, ...]
     level_rank: dict[str, int]
@@ -108,7 +109,7 @@ class CompiledPack:
     prior_facts: tuple[str, ...]
     """Every fact a prior rule, an exclusion or a site requirement reads: priors depend on
     nothing else, so they are cached by these facts' values."""
-    prior_cache: dict[tuple[FactValue | None, ...], FloatArray]
+    prior_cache: dict[tuple[FactValue | None, ...], tuple[FloatArray, FloatArray]]
 
 
 def _shape(fact: Fact, site: str, other_site: float) -> dict[str, float]:
@@ -230,9 +231,6 @@ def _compile_cause(index: int, cause: Cause) -> CompiledCause:
 def compile_pack(pack: Pack) -> CompiledPack:
     cause_ids = tuple(pack.causes)
     causes = tuple(_compile_cause(i, pack.causes[c]) for i, c in enumerate(cause_ids))
-    site_masks = {
-        site: np.array([c.site == site and c.id != LEAK for c in causes]) for site in SITES
-    }
     level_rank: dict[str, int] = {name: lvl.rank for name, lvl in pack.urgency.levels.items()}
     rules = tuple(
         CompiledRule(
@@ -249,7 +247,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         cause_ids=cause_ids,
         causes=causes,
         leak_index=cause_ids.index(LEAK),
-        site_masks=site_masks,
+        site_matrix=np.array([[c.site == s and c.id != LEAK for c in causes] for s in SITES]),
         evidence=_evidence(pack, cause_ids),
         rules=rules,
         level_rank=level_rank,

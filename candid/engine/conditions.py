@@ -20,34 +20,41 @@ Test = Callable[[Facts], bool]
 Status = Callable[[Facts], bool | None]
 
 
-def _same(a: object, b: object) -> bool:
-    """Equality that does not confuse True with 1 (a boolean fact is never an integer)."""
-    return type(a) is type(b) and a == b
-
-
-def _numeric(compare: Callable[[int, int], bool], bound: int) -> Callable[[FactValue], bool]:
-    return lambda v: isinstance(v, int) and not isinstance(v, bool) and compare(v, bound)
+def _typed(values: list[FactValue]) -> frozenset[tuple[type, FactValue]]:
+    """Membership keyed by type as well as value: True must not match 1 (a boolean fact is
+    never an integer)."""
+    return frozenset((type(v), v) for v in values)
 
 
 def _matcher(m: Matcher) -> Callable[[FactValue], bool]:
+    """One closure per matcher, specialised to the checks it has: conditions are tested a
+    hundred times per assessment, and a generic chain of checks is most of that cost."""
     checks: list[Callable[[FactValue], bool]] = []
     if m.eq is not None:
-        eq = m.eq
-        checks.append(lambda v: _same(v, eq))
+        eq, eq_type = m.eq, type(m.eq)  # typed, like `_typed`
+        checks.append(lambda v: type(v) is eq_type and v == eq)
     if m.in_ is not None:
-        options = list(m.in_)
-        checks.append(lambda v: any(_same(v, o) for o in options))
+        allowed = _typed(list(m.in_))
+        checks.append(lambda v: (type(v), v) in allowed)
     if m.not_in is not None:
-        banned = list(m.not_in)
-        checks.append(lambda v: not any(_same(v, o) for o in banned))
-    for bound, compare in (
-        (m.gte, operator.ge),
-        (m.gt, operator.gt),
-        (m.lte, operator.le),
-        (m.lt, operator.lt),
-    ):
-        if bound is not None:
-            checks.append(_numeric(compare, bound))
+        banned = _typed(list(m.not_in))
+        checks.append(lambda v: (type(v), v) not in banned)
+    bounds = [
+        (bound, compare)
+        for bound, compare in (
+            (m.gte, operator.ge),
+            (m.gt, operator.gt),
+            (m.lte, operator.le),
+            (m.lt, operator.lt),
+        )
+        if bound is not None
+    ]
+    if bounds:
+        checks.append(
+            lambda v: type(v) is int and all(compare(v, bound) for bound, compare in bounds)
+        )
+    if len(checks) == 1:
+        return checks[0]
     return lambda v: all(check(v) for check in checks)
 
 
@@ -122,12 +129,14 @@ def compile_test(cond: Condition) -> Test:
                 if known is False:
                     continue
                 return False
-            if known is False:
+            if known is False or not check(value):
                 return False
-            if not check(value):
+        if any_tests:
+            for t in any_tests:
+                if t(facts):
+                    break
+            else:
                 return False
-        if any_tests and not any(t(facts) for t in any_tests):
-            return False
-        return not any(t(facts) for t in none_tests)
+        return not none_tests or not any(t(facts) for t in none_tests)
 
     return test

@@ -86,18 +86,13 @@ def _row(
 
 
 def evidence_by_cause(
-    cp: CompiledPack, facts: Facts, lang: str, only: set[int] | None = None
+    cp: CompiledPack, post: Posterior, facts: Facts, lang: str, only: set[int] | None = None
 ) -> dict[int, list[Item]]:
-    """Every known fact that moves each cause (or each cause in `only`), strongest first."""
+    """Every fact the posterior used that moves each cause (or each cause in `only`),
+    strongest first."""
     strength: dict[int, list[tuple[float, Item]]] = defaultdict(list)
-    for fid, value in facts.items():
-        ev = cp.evidence.get(fid)
-        if ev is None or not ev.applies(facts):
-            continue
-        vi = ev.value_index(value)
-        if vi is None:
-            continue
-        for k, weight, item in _row(cp, fid, vi, value, lang):
+    for fid, vi in post.used:
+        for k, weight, item in _row(cp, fid, vi, facts[fid], lang):
             if only is None or k in only:
                 strength[k].append((weight, item))
     return {
@@ -105,8 +100,19 @@ def evidence_by_cause(
     }
 
 
-def prior_reason(post: Posterior, cause_index: int, lang: str) -> str | None:
-    p = float(post.prior[cause_index])
+_PRIOR_REASONS: dict[tuple[float, str], str | None] = {}
+
+
+def prior_reason(p: float, lang: str) -> str | None:
+    """Where a cause starts for this person, from its prior `p`."""
+    found = _PRIOR_REASONS.get((p, lang), "")
+    if found == "":  # priors come from a few pack values, so this is built a few times
+        found = _prior_text(p, lang)
+        _PRIOR_REASONS[(p, lang)] = found
+    return found
+
+
+def _prior_text(p: float, lang: str) -> str | None:
     if p <= 0:
         return None
     pct = f"{p * 100:.0f}%" if p >= 0.01 else "<1%"

@@ -32,6 +32,8 @@ class Posterior:
     """Probability of each cause given that the bleeding has at least one explanation."""
     any_cause: float
     sites: dict[str, float]
+    used: tuple[tuple[str, int], ...]
+    """(fact, answer row) of each fact that moved the causes; what the explanations show."""
 
 
 # Distinct people (ages x menopause x pregnancy x ...) are few; the cache stays small, and is
@@ -39,27 +41,39 @@ class Posterior:
 _PRIOR_CACHE_LIMIT = 20_000
 
 
-def priors(cp: CompiledPack, facts: Facts) -> FloatArray:
+def priors(cp: CompiledPack, facts: Facts) -> tuple[FloatArray, FloatArray]:
+    """Prior probabilities and their log-odds, for this person."""
     key = tuple(facts.get(f) for f in cp.prior_facts)
     found = cp.prior_cache.get(key)
     if found is None:
-        found = np.array([prior_probability(c, facts) for c in cp.causes])
-        found.flags.writeable = False
+        prior = np.array([prior_probability(c, facts) for c in cp.causes])
+        logit = prior_logit(prior)
+        prior.flags.writeable = logit.flags.writeable = False
+        found = (prior, logit)
         if len(cp.prior_cache) < _PRIOR_CACHE_LIMIT:
             cp.prior_cache[key] = found
     return found
 
 
-def evidence_logit(cp: CompiledPack, facts: Facts) -> FloatArray:
-    """Sum of log likelihood ratios of every known evidence fact, per cause."""
-    total = np.zeros(len(cp.cause_ids))
+def used_evidence(cp: CompiledPack, facts: Facts) -> tuple[tuple[str, int], ...]:
+    """(fact, answer row) of every known fact that counts as evidence: not superseded by a
+    more specific fact that is known, and an answer the fact's ratios cover."""
+    used = []
     for fid, value in facts.items():
         ev = cp.evidence.get(fid)
         if ev is None or not ev.applies(facts):
             continue
         vi = ev.value_index(value)
         if vi is not None:
-            total += ev.log_lr[vi]
+            used.append((fid, vi))
+    return tuple(used)
+
+
+def evidence_logit(cp: CompiledPack, used: tuple[tuple[str, int], ...]) -> FloatArray:
+    """Sum of log likelihood ratios of the evidence used, per cause."""
+    total = np.zeros(len(cp.cause_ids))
+    for fid, vi in used:
+        total += cp.evidence[fid].log_lr[vi]
     return total
 
 
@@ -84,17 +98,16 @@ def sigmoid(x: FloatArray) -> FloatArray:
 
 def site_probabilities(cp: CompiledPack, p: FloatArray, any_cause: float) -> dict[str, float]:
     """Chance the bleeding comes at least partly from each site, given it has a cause."""
-    out: dict[str, float] = {}
-    for site in SITES:
-        mask = cp.site_masks[site]
-        present = 1.0 - float(np.prod(1.0 - p[mask])) if mask.any() else 0.0
-        out[site] = min(present / any_cause, 1.0)
-    return out
+    # One row per site: 1 - p for that site's causes, 1 (no effect on the product) elsewhere.
+    none_at_site = np.prod(np.where(cp.site_matrix, 1.0 - p, 1.0), axis=1)
+    present = np.minimum((1.0 - none_at_site) / any_cause, 1.0).tolist()
+    return dict(zip(SITES, present, strict=True))
 
 
 def posterior(cp: CompiledPack, facts: Facts) -> Posterior:
-    prior = priors(cp, facts)
-    logit = prior_logit(prior) + evidence_logit(cp, facts)
+    prior, logit_before = priors(cp, facts)
+    used = used_evidence(cp, facts)
+    logit = logit_before + evidence_logit(cp, used)
     independent = sigmoid(logit)
     probability, any_cause = condition(independent)
     return Posterior(
@@ -104,4 +117,5 @@ def posterior(cp: CompiledPack, facts: Facts) -> Posterior:
         probability=probability,
         any_cause=any_cause,
         sites=site_probabilities(cp, independent, any_cause),
+        used=used,
     )

@@ -32,16 +32,41 @@ _YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
 
 @dataclass(frozen=True)
 class _CauseText:
-    id: str
-    site: str
-    stage: str
-    name: str
-    explanation: str
-    what_can_be_done: list[str]
-    questions: list[str]
-    codes: list[Data]
+    """A cause's entry with everything that does not depend on the person filled in: `full`
+    with what can be done and its questions, `brief` without (an unlikely cause when only
+    the likely ones are detailed). An assessment copies one and sets the rest."""
+
+    full: Data
+    brief: Data
     sources: list[str]
     treatment_sources: list[str]
+
+
+def _cause_text(cp: CompiledPack, cid: str, lang: str) -> _CauseText:
+    cause = cp.pack.causes[cid]
+    full: Data = {
+        "id": cid,
+        "name": cause.name.get(lang),
+        "probability": 0.0,
+        "prior": 0.0,
+        "site": cause.site,
+        "stage": cause.stage,
+        "likely": False,
+        "explanation": cause.explanation.get(lang),
+        "for": [],
+        "against": [],
+        "evidence": [],
+        "what_can_be_done": [t.text.get(lang) for t in cause.what_can_be_done],
+        "questions": [q.get(lang) for q in cause.questions],
+        "codes": [{"system": c.system, "code": c.code, "display": c.display} for c in cause.codes],
+        "citations": [],
+    }
+    return _CauseText(
+        full=full,
+        brief={**full, "what_can_be_done": [], "questions": []},
+        sources=list(cause.sources),
+        treatment_sources=[k for t in cause.what_can_be_done for k in t.source_keys],
+    )
 
 
 @dataclass
@@ -72,26 +97,7 @@ def texts(cp: CompiledPack, lang: str) -> Texts:
     found = _TEXTS.get((id(cp), lang))
     if found is None or found.cp is not cp:
         pack = cp.pack
-        causes = []
-        for cid in cp.cause_ids:
-            cause = pack.causes[cid]
-            causes.append(
-                _CauseText(
-                    id=cid,
-                    site=cause.site,
-                    stage=cause.stage,
-                    name=cause.name.get(lang),
-                    explanation=cause.explanation.get(lang),
-                    what_can_be_done=[t.text.get(lang) for t in cause.what_can_be_done],
-                    questions=[q.get(lang) for q in cause.questions],
-                    codes=[
-                        {"system": c.system, "code": c.code, "display": c.display}
-                        for c in cause.codes
-                    ],
-                    sources=list(cause.sources),
-                    treatment_sources=[k for t in cause.what_can_be_done for k in t.source_keys],
-                )
-            )
+        causes = [_cause_text(cp, cid, lang) for cid in cp.cause_ids]
         found = Texts(
             cp=cp,
             lang=lang,
@@ -231,7 +237,7 @@ def _causes(
     wanted = None
     if detail == "likely":
         wanted = {k for k, p in enumerate(probability) if p >= threshold}
-    evidence = evidence_by_cause(cp, facts, tx.lang, wanted)
+    evidence = evidence_by_cause(cp, post, facts, tx.lang, wanted)
     out = []
     for k in ranking(cp, facts, post):
         if prior[k] <= 0:
@@ -240,34 +246,22 @@ def _causes(
         likely = p >= threshold
         text = tx.causes[k]
         full = likely or detail == "all"
-        items = evidence.get(k, []) if full else []
-        citations: list[str] = []
+        start = prior_reason(prior[k], tx.lang)
+        entry = (text.full if full else text.brief).copy()
+        entry["probability"] = round(p, 4)
+        entry["prior"] = round(prior[k], 4)
+        entry["likely"] = likely
+        entry["for"] = [start] if start else []
         if full:
-            citations = list(
-                dict.fromkeys([*text.sources, *(c for e in items for c in e["citations"])])
-            )
-            cited.update(citations)
+            items = evidence.get(k, [])
+            entry["for"] += [e["text"] for e in items if e["ratio"] > 1]
+            entry["against"] = [e["text"] for e in items if e["ratio"] < 1]
+            entry["evidence"] = items
+            cited_here = [*text.sources, *(c for e in items for c in e["citations"])]
+            entry["citations"] = list(dict.fromkeys(cited_here))
+            cited.update(entry["citations"])
             cited.update(text.treatment_sources)
-        start = prior_reason(post, k, tx.lang)
-        out.append(
-            {
-                "id": text.id,
-                "name": text.name,
-                "probability": round(p, 4),
-                "prior": round(prior[k], 4),
-                "site": text.site,
-                "stage": text.stage,
-                "likely": likely,
-                "explanation": text.explanation,
-                "for": ([start] if start else []) + [e["text"] for e in items if e["ratio"] > 1],
-                "against": [e["text"] for e in items if e["ratio"] < 1],
-                "evidence": items,
-                "what_can_be_done": text.what_can_be_done if full else [],
-                "questions": text.questions if full else [],
-                "codes": text.codes,
-                "citations": citations,
-            }
-        )
+        out.append(entry)
     return out
 
 

@@ -29,6 +29,9 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
+    # Responses may be gzipped for clients that ask (candid.api.compression), so caches
+    # must key on Accept-Encoding.
+    (b"vary", b"Accept-Encoding"),
 ]
 
 
