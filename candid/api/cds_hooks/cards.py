@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from uuid import uuid4
 
 from candid.api.cds_hooks.schemas import Action, Card, Link, Source, Suggestion
+from candid.api.fhir.terminology import own
 from candid.engine import Assessment
 from candid.engine.compiled import LEAK
 from candid.engine.explain import answer_label
@@ -23,9 +24,6 @@ SUMMARY_LIMIT = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
 SUMMARY_CAUSES = 3
 DETAIL_CAUSES = 5
 REASONS_PER_CAUSE = 2
-# Candid's own codes: the same CodeSystem and `workup.<id>` codes as the FHIR presenter
-# (candid/api/fhir/terminology.py), so an order proposed here and one from `$assess` match.
-CANDID_CODE_SYSTEM = "https://candid.example/fhir/CodeSystem/{slug}"
 
 
 def summary(a: Assessment, codes: EhrCodes, names: list[str]) -> str:
@@ -81,13 +79,8 @@ def service_request(
     item_id: str, name: str, why: str, patient_id: str, pack: Pack, codes: EhrCodes
 ) -> dict[str, object]:
     """A draft proposal (R4 ServiceRequest): the clinician's EHR, not Candid, places orders."""
-    coding = [
-        {
-            "system": CANDID_CODE_SYSTEM.format(slug=pack.meta.id.replace("_", "-")),
-            "code": f"workup.{item_id}",
-            "display": name,
-        }
-    ]
+    # Candid's own `workup.<id>` code, as `$assess` writes it, so the two proposals match.
+    coding = [own(pack, f"workup.{item_id}", name)]
     for order in codes.workup_orders.get(item_id, []):
         display = codes.display(order.system, order.code)
         coding.append(
