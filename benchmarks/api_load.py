@@ -7,7 +7,9 @@ run. Goal: at least half the bare endpoint's throughput, p99 under 20 ms.
 
 Each server runs as one uvicorn worker in its own process, one after the other; the load
 comes from wrk (a separate process, one thread, loopback only, bounded by --seconds), posting
-the facts of every public vignette in turn.
+the facts of every public vignette in turn. A fourth server is Candid's app with the engine
+replaced by a fixed answer: what the middlewares, validation and encoding cost on their own,
+so the engine's share can be read off.
 """
 
 from __future__ import annotations
@@ -131,11 +133,13 @@ def main() -> None:
         script.write_text(LUA % bodies, encoding="utf-8")
         bare = run("benchmarks.bare_app:app", False, script, args)
         sized = run("benchmarks.bare_app:sized_app", False, script, args)
+        floor = run("benchmarks.bare_app:candid_without_engine", True, script, args)
         candid = run("candid.api.app:create_app", True, script, args)
     print(f"load: wrk, 1 thread, {args.connections} connections, {args.seconds} s each, loopback")
     rows = (
         ("bare FastAPI, tiny fixed JSON", bare),
         ("bare FastAPI, assessment-size JSON", sized),
+        ("candid app, engine replaced by fixed", floor),
         ("candid POST /v1/assess", candid),
     )
     for name, r in rows:
@@ -147,6 +151,11 @@ def main() -> None:
         f"throughput ratio candid/bare: {candid['per_second'] / bare['per_second']:.2f} (tiny), "
         f"{candid['per_second'] / sized['per_second']:.2f} (same size); goal >= 0.50. "
         f"candid p99 {candid['p99_ms']:.1f} ms (goal < 20 ms)"
+    )
+    print(
+        f"ceiling for any engine behind this app: {floor['per_second'] / bare['per_second']:.2f}"
+        f" of bare; the engine's share of a request: "
+        f"{1 - candid['per_second'] / floor['per_second']:.0%}"
     )
 
 
