@@ -226,7 +226,40 @@ def test_source_names_the_knowledge_version_and_links_back() -> None:
     assert card["source"]["url"] == "http://127.0.0.1:8000/docs"
     (link,) = card["links"]
     assert link["type"] == "absolute"
-    assert link["url"] == "http://127.0.0.1:8000/v1/pathways/postcoital_bleeding"
+    assert link["url"].startswith("http://127.0.0.1:8000/summary/record?t=")
+
+
+def _summary_link(client: TestClient, body: Json) -> str:
+    (card,) = client.post(URL, json=body).json()["cards"]
+    (link,) = card["links"]
+    return str(link["url"]).removeprefix("http://127.0.0.1:8000")
+
+
+def test_the_link_opens_a_printable_visit_summary_of_what_was_read(client: TestClient) -> None:
+    body = hook_request([PCB], [result("2106-3", "positive")])
+    link = _summary_link(client, body)
+    assert "positive" not in link.lower()  # the facts travel sealed, not readable
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Visit summary: bleeding after sex" in page.text
+    assert "Positive" in page.text  # the pregnancy test read from the record
+    assert "candid_session" not in page.headers.get("set-cookie", "")  # not the browser's own
+    pdf = client.get(_pdf_href(page.text))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def _pdf_href(html: str) -> str:
+    start = html.index('href="/summary/record.pdf?') + len('href="')
+    return html[start : html.index('"', start)].replace("&amp;", "&")
+
+
+@pytest.mark.parametrize("change", ["tampered", "empty"])
+def test_a_tampered_or_missing_link_shows_nothing(client: TestClient, change: str) -> None:
+    link = _summary_link(client, hook_request([PCB]))
+    broken = link[:-6] + "AAAAAA" if change == "tampered" else "/summary/record?t="
+    r = client.get(broken)
+    assert r.status_code == 404
+    assert "Visit summary" not in r.text
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -15,7 +15,7 @@ from candid.knowledge.yaml_io import read_yaml
 from candid.settings import Settings
 from candid.web.context import CsrfError, Web, page
 from candid.web.routes import diary, feedback, interview, learn, results, static
-from candid.web.session import Sealer, secret_key
+from candid.web.session import Sealer, purpose_key, secret_key
 
 log = logging.getLogger("candid.web")
 API_PREFIXES = ("/v1", "/fhir", "/cds-services", "/openapi.json", "/docs", "/redoc")
@@ -50,11 +50,13 @@ def install(app: FastAPI, config: Settings, pack: Pack) -> None:
     if not (static.STATIC / "candid.css").is_file():
         log.warning("the pages' CSS and JS are not built: run `make assets` (needs npm)")
     reading = load_learn(pack.meta.id)
+    key, lifetime = secret_key(config), config.session_minutes * 60
     web = Web(
         config=config,
         pack=pack,
         learn=reading,
-        sealer=Sealer(secret_key(config), config.session_minutes * 60),
+        sealer=Sealer(key, lifetime),
+        record_links=Sealer(purpose_key(key, "record link"), lifetime),
         affiliate_links=_affiliate_links(config, reading),
     )
     app.state.web = web

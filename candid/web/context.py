@@ -7,7 +7,7 @@ language, renders templates with both, and writes the cookies back only when the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +36,8 @@ class Web:
     pack: Pack
     learn: Learn
     sealer: Sealer
+    record_links: Sealer
+    """Seals the facts a CDS Hooks card reads from the record into its visit-summary link."""
     affiliate_links: Mapping[str, Any] = field(default_factory=dict)
     """Product-type id to a deployer's shop link (url, label); empty unless configured."""
 
@@ -72,6 +74,19 @@ class Page:
 
     def save(self) -> None:
         self.dirty = True
+
+    def viewing(self, other: Interview) -> Page:
+        """This request showing another interview (a record's, opened from a link), leaving
+        the browser's own session as it is: nothing of `other` goes into the cookie, and the
+        CSRF token stays this browser's."""
+        shown = Interview(
+            csrf=self.interview.csrf,
+            facts=dict(other.facts),
+            skipped=list(other.skipped),
+            order=list(other.order),
+            started=True,
+        )
+        return replace(self, interview=shown, _new_interview=False, dirty=False)
 
     def reset(self, *, new_token: bool = True) -> None:
         """Forget every answer. Deleting also replaces the CSRF token, ending the session."""

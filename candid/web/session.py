@@ -8,6 +8,7 @@ cookie ends the session at once.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from candid.engine.conditions import FactValue
 from candid.settings import Settings
@@ -106,6 +109,15 @@ class Sealer:
             return Interview.from_json(json.loads(raw))
         except (InvalidToken, ValueError, KeyError, TypeError):
             return None  # tampered, expired or from an old key: start afresh
+
+
+def purpose_key(key: bytes, purpose: str) -> bytes:
+    """A Fernet key of its own for one purpose, derived from the secret key (HKDF), so a
+    token made for one use (a link from the record) is never accepted as another (a cookie)."""
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"candid {purpose}".encode()
+    ).derive(base64.urlsafe_b64decode(key))
+    return base64.urlsafe_b64encode(derived)
 
 
 def secret_key(config: Settings) -> bytes:

@@ -112,6 +112,7 @@ def card(
     facts: Mapping[str, Scalar],
     patient_id: str,
     base: str,
+    summary_url: str,
 ) -> Card:
     named = [c for c in a.causes if c.id != LEAK]  # "no cause found" is no cause to consider
     names = [short_name(pack, c.id) for c in [x for x in named if x.likely] or named]
@@ -138,11 +139,5 @@ def card(
         source=Source(label=f"Candid {a.knowledge_version}", url=f"{base}/docs"),
         suggestions=suggestions or None,
         selectionBehavior="any" if suggestions else None,
-        links=[
-            Link(
-                label="Candid: full assessment and visit summary",
-                url=f"{base}/v1/pathways/{pack.meta.id}",
-                type="absolute",
-            )
-        ],
+        links=[Link(label="Candid: visit summary (printable)", url=summary_url, type="absolute")],
     )

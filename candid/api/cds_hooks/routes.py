@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from candid.api.cds_hooks.cards import card
@@ -22,7 +23,9 @@ from candid.api.cds_hooks.schemas import CardsResponse, Discovery, HookRequest, 
 from candid.api.problems import Problem, problem_response
 from candid.engine import FactsError, assess
 from candid.knowledge.loader import load_ehr_codes, load_pack
-from candid.settings import settings
+from candid.knowledge.models import Scalar
+from candid.web.context import Web
+from candid.web.session import Interview
 
 SERVICE_ID = "candid-postcoital-bleeding"
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
@@ -60,7 +63,7 @@ def discovery() -> Discovery:
     responses=ERRORS,
     summary="patient-view: cards for a patient with postcoital bleeding",
 )
-def patient_view(request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
+def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
     pack, codes = load_pack(), load_ehr_codes()
     try:
         record = read(request.prefetch)
@@ -85,5 +88,14 @@ def patient_view(request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B00
             if not bad:
                 raise
             facts = {k: v for k, v in facts.items() if k not in bad}
-    result = card(assessment, pack, codes, facts, request.context.patientId, settings().public_url)
+    web: Web = http.app.state.web  # the app's own settings and keys
+    base = web.config.public_url
+    summary_url = f"{base}/summary/record?{urlencode({'t': _sealed(web, facts)})}"
+    result = card(assessment, pack, codes, facts, request.context.patientId, base, summary_url)
     return JSONResponse(CardsResponse(cards=[result]).dump())
+
+
+def _sealed(web: Web, facts: dict[str, Scalar]) -> str:
+    """The facts read from the record, sealed for the card's visit-summary link (see
+    candid.web.routes.results): the link carries them, so Candid stores nothing."""
+    return web.record_links.seal(Interview(facts=dict(facts), order=list(facts)))

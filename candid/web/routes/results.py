@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -63,9 +64,9 @@ def results(p: PageDep) -> Response:
     return p.render("results.jinja", **_results_context(p))
 
 
-def _summary_context(p: Page) -> dict[str, Any]:
+def _summary_context(p: Page, *, with_diary: bool = True) -> dict[str, Any]:
     answers = flow.answer_rows(p.web.pack, p.interview, p.lang, p.gettext("I'm not sure"))
-    diary = opened(p)
+    diary = opened(p) if with_diary else None
     stored = p.web.diaries().episodes(diary) if diary is not None else []
     today = dt.date.today()
     return {
@@ -77,24 +78,54 @@ def _summary_context(p: Page) -> dict[str, Any]:
     }
 
 
-@router.get("/summary")
-async def summary(p: PageDep) -> Response:
-    if not p.interview.order and opened(p) is None:
-        return p.redirect("/")
-    context = await run_in_threadpool(_summary_context, p)
-    return p.render("summary.jinja", **context, for_pdf=False)
-
-
-@router.get("/summary.pdf")
-async def summary_pdf(p: PageDep) -> Response:
-    if not p.interview.order and opened(p) is None:
-        return p.redirect("/")
-    context = await run_in_threadpool(_summary_context, p)
-    html = p.render("summary.jinja", **context, for_pdf=True).body
-    pdf = await run_in_threadpool(html_to_pdf, bytes(html).decode())
+async def _summary(p: Page, *, for_pdf: bool, pdf_url: str, from_record: bool) -> Response:
+    context = await run_in_threadpool(_summary_context, p, with_diary=not from_record)
+    html = p.render(
+        "summary.jinja", **context, for_pdf=for_pdf, pdf_url=pdf_url, from_record=from_record
+    )
+    if not for_pdf:
+        return html
+    pdf = await run_in_threadpool(html_to_pdf, bytes(html.body).decode())
     response = Response(
         pdf,
         media_type="application/pdf",
         headers={"content-disposition": 'attachment; filename="candid-visit-summary.pdf"'},
     )
     return p.finish(response)
+
+
+@router.get("/summary")
+async def summary(p: PageDep) -> Response:
+    if not p.interview.order and opened(p) is None:
+        return p.redirect("/")
+    return await _summary(p, for_pdf=False, pdf_url="/summary.pdf", from_record=False)
+
+
+@router.get("/summary.pdf")
+async def summary_pdf(p: PageDep) -> Response:
+    if not p.interview.order and opened(p) is None:
+        return p.redirect("/")
+    return await _summary(p, for_pdf=True, pdf_url="/summary.pdf", from_record=False)
+
+
+# The visit summary a CDS Hooks card links to. The facts Candid read from the record travel
+# sealed in the link (only this server can open it, and only for `session_minutes`), so the
+# server keeps nothing; the clinician's browser shows them without taking them as its own
+# session.
+
+
+@router.get("/summary/record")
+async def record_summary(p: PageDep, t: str = "") -> Response:
+    record = p.web.record_links.open(t)
+    if record is None:
+        return p.render("error.jinja", status=404, kind="not_found")
+    pdf_url = f"/summary/record.pdf?{urlencode({'t': t})}"
+    return await _summary(p.viewing(record), for_pdf=False, pdf_url=pdf_url, from_record=True)
+
+
+@router.get("/summary/record.pdf")
+async def record_summary_pdf(p: PageDep, t: str = "") -> Response:
+    record = p.web.record_links.open(t)
+    if record is None:
+        return p.render("error.jinja", status=404, kind="not_found")
+    return await _summary(p.viewing(record), for_pdf=True, pdf_url="", from_record=True)
