@@ -5,6 +5,7 @@ response is null or empty (the specification forbids it)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from functools import cache
@@ -143,20 +144,24 @@ def workup_ids(card: Json) -> set[str]:
 # --- discovery -----------------------------------------------------------------------------
 
 
-def test_discovery_describes_one_patient_view_service_with_prefetch(client: TestClient) -> None:
+def test_discovery_describes_the_two_services_with_prefetch(client: TestClient) -> None:
     r = client.get("/cds-services")
     assert r.status_code == 200
-    (service,) = r.json()["services"]
-    assert service["id"] == "candid-postcoital-bleeding"
-    assert service["hook"] == "patient-view"
-    assert service["title"] and service["description"]
-    prefetch = service["prefetch"]
-    assert prefetch["patient"] == "Patient/{{context.patientId}}"
-    assert prefetch["conditions"] == (
-        "Condition?patient={{context.patientId}}&clinical-status=active"
-    )
-    assert prefetch["observations"].startswith("Observation?patient={{context.patientId}}&code=")
-    assert f"{LOINC}|2106-3" in prefetch["observations"]  # only the results Candid reads
+    services = {s["hook"]: s for s in r.json()["services"]}
+    assert set(services) == {"patient-view", "order-select"}
+    assert services["patient-view"]["id"] == "candid-postcoital-bleeding"
+    assert services["order-select"]["id"] == "candid-postcoital-bleeding-orders"
+    for service in services.values():
+        assert service["title"] and service["description"]
+        prefetch = service["prefetch"]
+        assert prefetch["patient"] == "Patient/{{context.patientId}}"
+        assert prefetch["conditions"] == (
+            "Condition?patient={{context.patientId}}&clinical-status=active"
+        )
+        assert prefetch["observations"].startswith(
+            "Observation?patient={{context.patientId}}&code="
+        )
+        assert f"{LOINC}|2106-3" in prefetch["observations"]  # only the results Candid reads
 
 
 # --- when a card appears ---------------------------------------------------------------------
@@ -400,7 +405,7 @@ def test_null_prefetch_means_no_data_not_missing(client: TestClient) -> None:
 def test_a_bad_body_is_a_422_problem_naming_the_field(
     client: TestClient, change: Any, field: str
 ) -> None:
-    body = hook_request([PCB])
+    body = copy.deepcopy(hook_request([PCB]))  # the changes must not reach the shared PCB
     change(body)
     r = client.post(URL, json=body)
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
@@ -440,3 +445,84 @@ def test_summary_names_drop_only_a_closing_parenthesis(pack: Pack) -> None:
 )
 def test_age_from_a_full_or_partial_birth_date(birth: str, age: int) -> None:
     assert age_on(birth, date(2026, 11, 28)) == age
+
+
+# --- order-select: what the draft orders do not cover yet ----------------------------------
+
+ORDERS_URL = "/cds-services/candid-postcoital-bleeding-orders"
+
+
+def order_select(body: Json, *orders: Json) -> Json:
+    """The patient-view body as an order-select call, as in the specification's example:
+    the selected orders' ids and every draft order in a Bundle."""
+    return {
+        **body,
+        "hook": "order-select",
+        "context": {
+            **body["context"],
+            "selections": [f"ServiceRequest/{o['id']}" for o in orders[:1]],
+            "draftOrders": {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": o} for o in orders],
+            },
+        },
+    }
+
+
+def draft(order_id: str, system: str, code: str, status: str = "draft") -> Json:
+    return {
+        "resourceType": "ServiceRequest",
+        "id": order_id,
+        "status": status,
+        "intent": "proposal",
+        "subject": {"reference": "Patient/1288992"},
+        "code": {"coding": [{"system": system, "code": code}]},
+    }
+
+
+YOUNG = hook_request([PCB], birth_date="2005-01-01")  # NAAT and a pregnancy test recommended
+
+
+def test_draft_orders_are_not_proposed_again(client: TestClient) -> None:
+    naat = draft("naat", LOINC, "43304-5")
+    cards = client.post(ORDERS_URL, json=order_select(YOUNG, naat)).json()["cards"]
+    (card,) = cards
+    assert "chlamydia_gonorrhea_naat" not in workup_ids(card)
+    assert "pregnancy_test" in workup_ids(card)
+
+
+def test_candid_own_workup_codes_count_as_ordered(client: TestClient) -> None:
+    """An order accepted from a patient-view card comes back coded as Candid wrote it."""
+    proposed_orders = proposed(client.post(URL, json=YOUNG).json()["cards"][0])
+    accepted = [{**o, "id": f"o{i}", "status": "draft"} for i, o in enumerate(proposed_orders)]
+    r = client.post(ORDERS_URL, json=order_select(YOUNG, *accepted))
+    assert r.status_code == 200 and r.json() == {"cards": []}  # nothing missing: no card
+
+
+def test_a_revoked_draft_does_not_count(client: TestClient) -> None:
+    naat = draft("naat", LOINC, "43304-5", status="revoked")
+    (card,) = client.post(ORDERS_URL, json=order_select(YOUNG, naat)).json()["cards"]
+    assert "chlamydia_gonorrhea_naat" in workup_ids(card)
+
+
+def test_order_select_stays_silent_without_postcoital_bleeding(client: TestClient) -> None:
+    body = order_select(hook_request([]), draft("hcg", LOINC, "2106-3"))
+    assert client.post(ORDERS_URL, json=body).json() == {"cards": []}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"draftOrders": {"resourceType": "Patient"}}, "draftOrders"),
+        ({"selections": []}, "selections"),
+    ],
+)
+def test_a_malformed_order_select_context_is_422_naming_the_field(
+    client: TestClient, change: Json, field: str
+) -> None:
+    body = order_select(YOUNG, draft("naat", LOINC, "43304-5"))
+    body["context"] = {**body["context"], **change}
+    r = client.post(ORDERS_URL, json=body)
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    assert any(field in p["name"] for p in r.json()["invalid_params"])

@@ -9,12 +9,13 @@ suggestion that creates a draft ServiceRequest the clinician can accept, alone o
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from uuid import uuid4
 
 from candid.api.cds_hooks.schemas import Action, Card, Link, Source, Suggestion
 from candid.api.fhir.terminology import own
 from candid.engine import Assessment
+from candid.engine.assessment import WorkupOut
 from candid.engine.compiled import LEAK
 from candid.engine.explain import answer_label
 from candid.knowledge.ehr_codes import SYSTEM_URIS, EhrCodes
@@ -105,6 +106,11 @@ def service_request(
     }
 
 
+def missing_workup(a: Assessment, already_ordered: Collection[str] = ()) -> list[WorkupOut]:
+    """Recommended evaluations that are neither on the record nor among the draft orders."""
+    return [w for w in a.workup if w.status == "recommended" and w.id not in already_ordered]
+
+
 def card(
     a: Assessment,
     pack: Pack,
@@ -113,7 +119,10 @@ def card(
     patient_id: str,
     base: str,
     summary_url: str,
+    already_ordered: Collection[str] = (),
 ) -> Card:
+    """The card for both hooks; `already_ordered` (order-select's draft orders) is left out
+    of the proposed orders."""
     named = [c for c in a.causes if c.id != LEAK]  # "no cause found" is no cause to consider
     names = [short_name(pack, c.id) for c in [x for x in named if x.likely] or named]
     suggestions = [
@@ -128,8 +137,7 @@ def card(
                 )
             ],
         )
-        for w in a.workup
-        if w.status == "recommended"
+        for w in missing_workup(a, already_ordered)
     ]
     return Card(
         uuid=str(uuid4()),

@@ -11,11 +11,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from candid.api.fhir.terminology import code_system_url
 from candid.knowledge.ehr_codes import SYSTEM_URIS, EhrCodes, ObservationRule
 from candid.knowledge.models import Pack, Scalar
 
@@ -107,6 +108,12 @@ class FObservation(_Fhir):
     issued: str | None = None
 
 
+class FServiceRequest(_Fhir):
+    resourceType: str
+    status: str | None = None
+    code: FConcept | None = None
+
+
 class FEntry(_Fhir):
     resource: dict[str, Any] | None = None
 
@@ -128,26 +135,32 @@ class Record:
     birth_date: str | None = None
 
 
-def _invalid(loc: tuple[str | int, ...], err: ValidationError) -> RequestValidationError:
-    return RequestValidationError(
-        [{**e, "loc": ("body", "prefetch", *loc, *e["loc"])} for e in err.errors()]
-    )
+Loc = tuple[str | int, ...]
+PREFETCH: Loc = ("body", "prefetch")
+DRAFT_ORDERS: Loc = ("body", "context", "draftOrders")
 
 
-def _wrong_type(loc: tuple[str | int, ...], expected: str) -> RequestValidationError:
+def _invalid(loc: Loc, err: ValidationError) -> RequestValidationError:
+    return RequestValidationError([{**e, "loc": (*loc, *e["loc"])} for e in err.errors()])
+
+
+def _wrong_type(loc: Loc, expected: str) -> RequestValidationError:
     msg = f"expected a {expected} resource or null"
-    return RequestValidationError([{"loc": ("body", "prefetch", *loc), "msg": msg}])
+    return RequestValidationError([{"loc": loc, "msg": msg}])
 
 
-def _bundle(key: str, value: Any, model: type[FCondition] | type[FObservation]) -> list[Any]:
+R = TypeVar("R", FCondition, FObservation, FServiceRequest)
+
+
+def _bundle(loc: Loc, value: Any, model: type[R]) -> list[R]:
     if value is None:
         return []  # the client had no data for this template
     if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
-        raise _wrong_type((key,), "Bundle")
+        raise _wrong_type(loc, "Bundle")
     try:
         bundle = FBundle.model_validate(value)
     except ValidationError as err:
-        raise _invalid((key,), err) from err
+        raise _invalid(loc, err) from err
     wanted = model.__name__[1:]  # FCondition -> Condition
     out = []
     for i, entry in enumerate(bundle.entry):
@@ -156,7 +169,7 @@ def _bundle(key: str, value: Any, model: type[FCondition] | type[FObservation]) 
         try:
             out.append(model.model_validate(entry.resource))
         except ValidationError as err:
-            raise _invalid((key, "entry", i, "resource"), err) from err
+            raise _invalid((*loc, "entry", i, "resource"), err) from err
     return out
 
 
@@ -172,17 +185,17 @@ def read(prefetch: Mapping[str, Any] | None) -> Record:
     if missing:
         raise MissingPrefetch(missing)
     record = Record(
-        conditions=_bundle(CONDITIONS, prefetch[CONDITIONS], FCondition),
-        observations=_bundle(OBSERVATIONS, prefetch[OBSERVATIONS], FObservation),
+        conditions=_bundle((*PREFETCH, CONDITIONS), prefetch[CONDITIONS], FCondition),
+        observations=_bundle((*PREFETCH, OBSERVATIONS), prefetch[OBSERVATIONS], FObservation),
     )
     raw_patient = prefetch[PATIENT]
     if raw_patient is not None:
         if not isinstance(raw_patient, dict) or raw_patient.get("resourceType") != "Patient":
-            raise _wrong_type((PATIENT,), "Patient")
+            raise _wrong_type((*PREFETCH, PATIENT), "Patient")
         try:
             record.birth_date = FPatient.model_validate(raw_patient).birthDate
         except ValidationError as err:
-            raise _invalid((PATIENT,), err) from err
+            raise _invalid((*PREFETCH, PATIENT), err) from err
     return record
 
 
@@ -295,3 +308,28 @@ def facts_from(record: Record, pack: Pack, codes: EhrCodes, today: date) -> dict
                 if value is not None:
                     facts[fact] = value
     return facts
+
+
+# --- the orders being drafted (order-select) -----------------------------------------------------
+
+# Draft orders in these states are not going ahead, so they do not cover anything.
+NOT_ORDERED = {"revoked", "entered-in-error"}
+
+
+def drafted_workup(draft_orders: Any, pack: Pack, codes: EhrCodes) -> set[str]:
+    """The workup items the clinician's draft orders already cover: a ServiceRequest coded
+    with Candid's own `workup.<id>` (as its cards propose) or with an order code the pack's
+    `ehr_codes.yaml` gives for the item. Raises RequestValidationError (422) for a
+    `draftOrders` that is not a Bundle."""
+    own_system = code_system_url(pack)
+    covered: set[str] = set()
+    for order in _bundle(DRAFT_ORDERS, draft_orders, FServiceRequest):
+        if order.code is None or order.status in NOT_ORDERED:
+            continue
+        for c in order.code.coding:
+            if c.system == own_system and c.code and c.code.startswith("workup."):
+                covered.add(c.code.removeprefix("workup."))
+            for wid, refs in codes.workup_orders.items():
+                if any(ref.matches(c.system, c.code) for ref in refs):
+                    covered.add(wid)
+    return covered & set(pack.workup)

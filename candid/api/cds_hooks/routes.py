@@ -1,7 +1,9 @@
-"""CDS Hooks 2.0 endpoints: discovery and the `patient-view` service.
+"""CDS Hooks 2.0 endpoints: discovery, the `patient-view` service, and the `order-select` one.
 
-The service answers only for patients whose active problem list says they bleed after sex, so
-an EHR can call it on every chart opening: everyone else gets `{"cards": []}` ("no advice").
+The services answer only for patients whose active problem list says they bleed after sex, so
+an EHR can call them on every chart opening or order: everyone else gets `{"cards": []}` ("no
+advice"). While orders are placed, the card comes only when an evaluation is neither on the
+record nor among the draft orders, so it does not repeat itself once the orders are in.
 It reads the prefetch and never calls the EHR's FHIR server (no outbound requests, and the
 person's record leaves the EHR only as far as the prefetch templates ask); a needed prefetch
 key that is absent is therefore 412 Precondition Failed, as the specification requires.
@@ -17,9 +19,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
-from candid.api.cds_hooks.cards import card
-from candid.api.cds_hooks.prefetch import MissingPrefetch, facts_from, has_symptom, read, templates
-from candid.api.cds_hooks.schemas import CardsResponse, Discovery, HookRequest, Service
+from candid.api.cds_hooks.cards import card, missing_workup
+from candid.api.cds_hooks.prefetch import (
+    MissingPrefetch,
+    drafted_workup,
+    facts_from,
+    has_symptom,
+    read,
+    templates,
+)
+from candid.api.cds_hooks.schemas import (
+    CardsResponse,
+    Discovery,
+    HookRequest,
+    OrderSelectRequest,
+    Service,
+)
 from candid.api.problems import Problem, problem_response
 from candid.engine import FactsError, assess
 from candid.knowledge.loader import load_ehr_codes, load_pack
@@ -28,32 +43,51 @@ from candid.web.context import Web
 from candid.web.session import Interview
 
 SERVICE_ID = "candid-postcoital-bleeding"
+ORDERS_SERVICE_ID = "candid-postcoital-bleeding-orders"
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     412: {"model": Problem, "description": "A prefetch key the service needs is missing"},
-    422: {"model": Problem, "description": "The body is not a valid patient-view request"},
+    422: {"model": Problem, "description": "The body is not a valid request for this hook"},
 }
 
 
-def _service() -> Service:
+def _services() -> list[Service]:
     pack = load_pack()
-    return Service(
-        hook="patient-view",
-        id=SERVICE_ID,
-        title="Candid: bleeding after sex",
-        description=(
-            f"For patients with {pack.meta.title.en.lower()} (postcoital bleeding, ICD-10 N93.0) "
-            "on the problem list: how soon to be seen, the causes to consider with their "
-            "probabilities, and the evaluations not yet on the record as draft orders. "
-            f"Knowledge pack {pack.meta.id} {pack.meta.version}."
-        ),
-        prefetch=templates(load_ehr_codes()),
+    who = (
+        f"For patients with {pack.meta.title.en.lower()} (postcoital bleeding, ICD-10 N93.0) "
+        "on the problem list"
     )
+    version = f"Knowledge pack {pack.meta.id} {pack.meta.version}."
+    prefetch = templates(load_ehr_codes())
+    return [
+        Service(
+            hook="patient-view",
+            id=SERVICE_ID,
+            title="Candid: bleeding after sex",
+            description=(
+                f"{who}: how soon to be seen, the causes to consider with their "
+                f"probabilities, and the evaluations not yet on the record as draft orders. "
+                f"{version}"
+            ),
+            prefetch=prefetch,
+        ),
+        Service(
+            hook="order-select",
+            id=ORDERS_SERVICE_ID,
+            title="Candid: evaluations still to order for bleeding after sex",
+            description=(
+                f"{who}, while orders are being placed: the evaluations neither on the record "
+                f"nor among the draft orders, as draft orders; no card when none is missing. "
+                f"{version}"
+            ),
+            prefetch=prefetch,
+        ),
+    ]
 
 
 @router.get("", response_model=Discovery, response_model_exclude_none=True)
 def discovery() -> Discovery:
-    return Discovery(services=[_service()])
+    return Discovery(services=_services())
 
 
 @router.post(
@@ -64,9 +98,29 @@ def discovery() -> Discovery:
     summary="patient-view: cards for a patient with postcoital bleeding",
 )
 def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
+    return _advise(http, request.prefetch, request.context.patientId, drafted=None)
+
+
+@router.post(
+    f"/{ORDERS_SERVICE_ID}",
+    response_model=CardsResponse,
+    response_model_exclude_none=True,
+    responses=ERRORS,
+    summary="order-select: the evaluations still to order for a patient with postcoital bleeding",
+)
+def order_select(http: Request, request: OrderSelectRequest = Body(...)) -> JSONResponse:  # noqa: B008
+    drafted = drafted_workup(request.context.draftOrders, load_pack(), load_ehr_codes())
+    return _advise(http, request.prefetch, request.context.patientId, drafted=drafted)
+
+
+def _advise(
+    http: Request, prefetch: dict[str, Any] | None, patient_id: str, drafted: set[str] | None
+) -> JSONResponse:
+    """The card, or none. `drafted` is None for patient-view; for order-select it is what
+    the draft orders cover, and there is a card only if some evaluation is still missing."""
     pack, codes = load_pack(), load_ehr_codes()
     try:
-        record = read(request.prefetch)
+        record = read(prefetch)
     except MissingPrefetch as missing:
         return problem_response(
             412,
@@ -88,10 +142,12 @@ def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONRespons
             if not bad:
                 raise
             facts = {k: v for k, v in facts.items() if k not in bad}
+    if drafted is not None and not missing_workup(assessment, drafted):
+        return JSONResponse(CardsResponse(cards=[]).dump())  # the orders cover it all
     web: Web = http.app.state.web  # the app's own settings and keys
     base = web.config.public_url
     summary_url = f"{base}/summary/record?{urlencode({'t': _sealed(web, facts)})}"
-    result = card(assessment, pack, codes, facts, request.context.patientId, base, summary_url)
+    result = card(assessment, pack, codes, facts, patient_id, base, summary_url, drafted or set())
     return JSONResponse(CardsResponse(cards=[result]).dump())
 
 

@@ -7,7 +7,7 @@ value, so every optional field defaults to None and responses are dumped with `e
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -57,22 +57,38 @@ class PatientViewContext(BaseModel):
     encounterId: str | None = None
 
 
-class HookRequest(BaseModel):
-    hook: Literal["patient-view"]
+class OrderSelectContext(PatientViewContext):
+    """`order-select` context: also the orders just selected (`{type}/{id}`) and every draft
+    order of the session, as a Bundle (read by `prefetch.drafted_workup`)."""
+
+    selections: list[str] = Field(min_length=1)
+    draftOrders: dict[str, Any]
+
+
+class _Request(BaseModel):
     hookInstance: UUID
     fhirServer: str | None = None
     fhirAuthorization: FhirAuthorization | None = None
-    context: PatientViewContext
     # Any JSON per key (the specification's own example prefetches a bare string); the keys this
     # service asked for are read by `prefetch.read`.
     prefetch: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _server_with_token(self) -> HookRequest:
+    def _server_with_token(self) -> Self:
         # CDS Hooks 2.0: fhirServer is required when fhirAuthorization is sent.
         if self.fhirAuthorization is not None and not self.fhirServer:
             raise ValueError("fhirServer is required when fhirAuthorization is present")
         return self
+
+
+class HookRequest(_Request):
+    hook: Literal["patient-view"]
+    context: PatientViewContext
+
+
+class OrderSelectRequest(_Request):
+    hook: Literal["order-select"]
+    context: OrderSelectContext
 
 
 # --- response ----------------------------------------------------------------------------------
