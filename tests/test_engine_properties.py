@@ -184,3 +184,25 @@ def test_a_result_replaces_the_memory_of_a_result() -> None:
     assert with_history.probability[k] == posterior(cp, base).probability[k]
     history_only = posterior(cp, {"age": 35, "cervical_screening": "up_to_date_normal"})
     assert history_only.probability[k] < posterior(cp, {"age": 35}).probability[k]
+
+
+def test_the_shared_text_memos_stop_growing_and_answers_stay_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Made-up answers can produce endless combinations of red flags and workup; the memos
+    of their text are capped, and past the cap each answer is still built in full."""
+    from candid.engine import present
+
+    monkeypatch.setattr(present, "MEMO_LIMIT", 1)
+    monkeypatch.setattr(present, "_TEXTS", {})
+    people: list[dict[str, Any]] = [
+        {"age": 24},
+        {"age": 60, "menopause": "postmenopausal"},
+        {"age": 30, "pregnant": "yes"},
+    ]
+    first = [assess_data(PACK, facts) for facts in people]
+    texts = present.texts(compiled(PACK), "en")
+    assert len(texts.workup) <= 1 and len(texts.urgency) <= 1
+    again = [assess_data(PACK, facts) for facts in people]
+    assert again == first
+    assert first[0]["workup"] != first[1]["workup"]  # so the cap was reached

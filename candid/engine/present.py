@@ -28,6 +28,9 @@ Detail = Literal["all", "likely"]
 # How many likely causes contribute their own questions to the list for the provider.
 QUESTION_CAUSES = 3
 _YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
+# Which rules fire and which workup applies come in combinations; the ones people have are few,
+# but answers can be made up to produce many, so each memo stops growing at this size.
+MEMO_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,8 @@ def _urgency(cp: CompiledPack, tx: Texts, tri: Triage) -> Data:
             "interrupt": tri.is_emergency,
             "citations": citations,
         }
-        tx.urgency[tri.fired] = found
+        if len(tx.urgency) < MEMO_LIMIT:
+            tx.urgency[tri.fired] = found
     return found
 
 
@@ -197,7 +201,8 @@ def _workup(
                 }
             )
         found = (items, cited)
-        tx.workup[entries] = found
+        if len(tx.workup) < MEMO_LIMIT:
+            tx.workup[entries] = found
     return found
 
 
