@@ -130,11 +130,17 @@ def secret_key(config: Settings) -> bytes:
     if path.exists():
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_bytes().strip()
+    # Written whole to a private file first, then linked into place: the link is atomic and
+    # fails if the key exists, so a process starting alongside never reads a half-written
+    # key, and all of them end up with the one that got there first.
+    draft = path.with_name(f".secret.key.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
-    return key
+        fh.write(Fernet.generate_key())
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        draft.unlink()
+    return path.read_bytes().strip()

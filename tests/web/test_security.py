@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from candid.knowledge.models import Pack
-from candid.web.session import MAX_COOKIE_BYTES, Interview, Sealer
+from candid.settings import Settings
+from candid.web.session import MAX_COOKIE_BYTES, Interview, Sealer, secret_key
 from tests.web.client import make_client, soup, start
 
 PAGES = ["/", "/learn", "/learn/causes/chlamydia", "/learn/comfort", "/evidence", "/feedback"]
@@ -82,3 +84,18 @@ def test_a_complete_interview_and_an_open_diary_fit_in_one_cookie(pack: Pack) ->
         interview.answer(fid, value)
     sealed = Sealer(Fernet.generate_key(), 60).seal(interview)
     assert len(sealed) + len("candid_session=") <= MAX_COOKIE_BYTES < 4096
+
+
+def _key_of(data_dir: str) -> bytes:
+    return secret_key(Settings(data_dir=Path(data_dir)))
+
+
+def test_processes_starting_together_share_one_whole_secret_key(tmp_path: Path) -> None:
+    """Several app processes start at once on a fresh data folder (as `-n 2` test workers
+    and gunicorn workers do): none may read a half-written key, and all must agree."""
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        keys = list(pool.map(_key_of, [str(tmp_path)] * 24))
+    assert len(set(keys)) == 1
+    Fernet(keys[0])  # a valid key, not an empty or partial file
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.key"]  # no drafts left
