@@ -58,6 +58,14 @@ class Settings(BaseModel):
             "per process; with several processes use a shared one, e.g. redis://host:6379."
         ),
     )
+    cds_clients: Path | None = Field(
+        default=None,
+        description=(
+            "A YAML list of the EHRs trusted to call the CDS Hooks services: {iss, jwks_url} or "
+            "{iss, jwks}. None: the services accept unsigned calls (development, or a gateway "
+            "that authenticates EHRs in front)."
+        ),
+    )
     affiliate_links: Path | None = Field(
         default=None,
         description=(

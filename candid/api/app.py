@@ -7,6 +7,7 @@ from limits.storage import Storage, storage_from_string
 
 from candid import __version__
 from candid.api import cds_hooks, openapi, problems, v1
+from candid.api.cds_hooks.trust import load_trust
 from candid.api.compression import Compression
 from candid.api.fhir import router as fhir_router
 from candid.api.guards import BodyLimit, RateLimit, Shield
@@ -33,6 +34,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.include_router(v1.router)
     app.include_router(fhir_router)
     app.include_router(cds_hooks.router)
+    app.state.cds_trust = load_trust(config.cds_clients, config.public_url)
     web_app.install(app, config, pack)
     app.add_middleware(Compression, minimum_size=1000)
     counters = storage_from_string(config.rate_limit_storage)

@@ -105,6 +105,7 @@ def install(app: FastAPI) -> None:
 def _title(status: int) -> str:
     return {
         400: "Bad request",
+        401: "Unauthorized",
         404: "Not found",
         405: "Method not allowed",
         413: "Request body too large",

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 
 from candid.api.cds_hooks.cards import card, missing_workup
@@ -35,6 +35,7 @@ from candid.api.cds_hooks.schemas import (
     OrderSelectRequest,
     Service,
 )
+from candid.api.cds_hooks.trust import require_trusted_client
 from candid.api.problems import Problem, problem_response
 from candid.engine import FactsError, assess
 from candid.knowledge.loader import load_ehr_codes, load_pack
@@ -44,8 +45,13 @@ from candid.web.session import Interview
 
 SERVICE_ID = "candid-postcoital-bleeding"
 ORDERS_SERVICE_ID = "candid-postcoital-bleeding-orders"
-router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
+router = APIRouter(
+    prefix="/cds-services",
+    tags=["CDS Hooks"],
+    dependencies=[Depends(require_trusted_client)],
+)
 ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid JWT from a trusted EHR (when configured)"},
     412: {"model": Problem, "description": "A prefetch key the service needs is missing"},
     422: {"model": Problem, "description": "The body is not a valid request for this hook"},
 }
