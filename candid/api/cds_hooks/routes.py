@@ -12,8 +12,9 @@ Malformed bodies are 422 problem details, like the rest of the API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -43,6 +44,7 @@ from candid.knowledge.models import Scalar
 from candid.web.context import Web
 from candid.web.session import Interview
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., JSONResponse])
 SERVICE_ID = "candid-postcoital-bleeding"
 ORDERS_SERVICE_ID = "candid-postcoital-bleeding-orders"
 router = APIRouter(
@@ -96,24 +98,23 @@ def discovery() -> Discovery:
     return Discovery(services=_services())
 
 
-@router.post(
-    f"/{SERVICE_ID}",
-    response_model=CardsResponse,
-    response_model_exclude_none=True,
-    responses=ERRORS,
-    summary="patient-view: cards for a patient with postcoital bleeding",
-)
+def _hook(service_id: str, summary: str) -> Callable[[Endpoint], Endpoint]:
+    """The route of one service: cards out, RFC 9457 problems for the errors."""
+    return router.post(
+        f"/{service_id}",
+        response_model=CardsResponse,
+        response_model_exclude_none=True,
+        responses=ERRORS,
+        summary=summary,
+    )
+
+
+@_hook(SERVICE_ID, "patient-view: cards for a patient with postcoital bleeding")
 def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
     return _advise(http, request.prefetch, request.context.patientId, drafted=None)
 
 
-@router.post(
-    f"/{ORDERS_SERVICE_ID}",
-    response_model=CardsResponse,
-    response_model_exclude_none=True,
-    responses=ERRORS,
-    summary="order-select: the evaluations still to order for a patient with postcoital bleeding",
-)
+@_hook(ORDERS_SERVICE_ID, "order-select: the evaluations still to order for such a patient")
 def order_select(http: Request, request: OrderSelectRequest = Body(...)) -> JSONResponse:  # noqa: B008
     drafted = drafted_workup(request.context.draftOrders, load_pack(), load_ehr_codes())
     return _advise(http, request.prefetch, request.context.patientId, drafted=drafted)
