@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 
 from candid.engine.compiled import SITES, CompiledPack
-from candid.engine.conditions import Facts
-from candid.engine.explain import evidence_by_cause, prior_reason
+from candid.engine.conditions import Facts, FactValue
+from candid.engine.explain import answer_label, evidence_by_cause, prior_reason
 from candid.engine.infer import Posterior
 from candid.engine.next_question import Choice
 from candid.engine.triage import Triage
@@ -27,7 +27,6 @@ Data = dict[str, Any]
 Detail = Literal["all", "likely"]
 # How many likely causes contribute their own questions to the list for the provider.
 QUESTION_CAUSES = 3
-_YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
 # Which rules fire and which workup applies come in combinations; the ones people have are few,
 # but answers can be made up to produce many, so each memo stops growing at this size.
 MEMO_LIMIT = 4096
@@ -311,22 +310,18 @@ def question_text(cp: CompiledPack, tx: Texts, fact_id: str) -> Data:
     found = tx.questions.get(fact_id)
     if found is None:
         fact = cp.pack.facts[fact_id]
-        options: list[Data] = []
-        if fact.type == "boolean":
-            yes, no = _YES_NO.get(tx.lang, _YES_NO["en"])
-            options = [
-                {"value": True, "label": yes, "hint": None},
-                {"value": False, "label": no, "hint": None},
-            ]
-        elif fact.type == "choice":
-            options = [
-                {
-                    "value": value,
-                    "label": c.label.get(tx.lang),
-                    "hint": c.hint.get(tx.lang) if c.hint else None,
-                }
-                for value, c in (fact.choices or {}).items()
-            ]
+        values: list[FactValue] = (
+            [True, False] if fact.type == "boolean" else list(fact.choices or {})
+        )
+        hints = {v: c.hint for v, c in (fact.choices or {}).items()}
+        options: list[Data] = [
+            {
+                "value": v,
+                "label": answer_label(fact, v, tx.lang),
+                "hint": hint.get(tx.lang) if (hint := hints.get(str(v))) else None,
+            }
+            for v in values
+        ]
         found = {
             "fact": fact.id,
             "text": fact.question.get(tx.lang),
