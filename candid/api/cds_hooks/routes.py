@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
@@ -40,9 +39,8 @@ from candid.api.cds_hooks.trust import require_trusted_client
 from candid.api.problems import Problem, problem_response
 from candid.engine import FactsError, assess
 from candid.knowledge.loader import load_ehr_codes, load_pack
-from candid.knowledge.models import Scalar
 from candid.web.context import Web
-from candid.web.session import Interview
+from candid.web.routes.results import record_summary_url
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., JSONResponse])
 SERVICE_ID = "candid-postcoital-bleeding"
@@ -152,13 +150,15 @@ def _advise(
     if drafted is not None and not missing_workup(assessment, drafted):
         return JSONResponse(CardsResponse(cards=[]).dump())  # the orders cover it all
     web: Web = http.app.state.web  # the app's own settings and keys
-    base = web.config.public_url
-    summary_url = f"{base}/summary/record?{urlencode({'t': _sealed(web, facts)})}"
-    result = card(assessment, pack, codes, facts, patient_id, base, summary_url, drafted or set())
+    summary_url = record_summary_url(web, facts)
+    result = card(
+        assessment,
+        pack,
+        codes,
+        facts,
+        patient_id,
+        web.config.public_url,
+        summary_url,
+        drafted or set(),
+    )
     return JSONResponse(CardsResponse(cards=[result]).dump())
-
-
-def _sealed(web: Web, facts: dict[str, Scalar]) -> str:
-    """The facts read from the record, sealed for the card's visit-summary link (see
-    candid.web.routes.results): the link carries them, so Candid stores nothing."""
-    return web.record_links.seal(Interview(facts=dict(facts), order=list(facts)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from candid.diary.pattern import pattern
 from candid.engine import Assessment
 from candid.engine.assessment import FactValueOut
-from candid.engine.conditions import Facts, compile_test
+from candid.engine.conditions import Facts, FactValue, compile_test
 from candid.web import flow
-from candid.web.context import Page, page
+from candid.web.context import Page, Web, page
 from candid.web.pdf import html_to_pdf
 from candid.web.routes.diary import opened
 from candid.web.routes.interview import current
+from candid.web.session import Interview
 
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
@@ -112,20 +114,32 @@ async def summary_pdf(p: PageDep) -> Response:
 # sealed in the link (only this server can open it, and only for `session_minutes`), so the
 # server keeps nothing; the clinician's browser shows them without taking them as its own
 # session.
+RECORD_SUMMARY = "/summary/record"
 
 
-@router.get("/summary/record")
+def record_summary_url(web: Web, facts: Mapping[str, FactValue]) -> str:
+    """The absolute link to the visit summary of these facts, for a card."""
+    sealed = web.record_links.seal(Interview(facts=dict(facts), order=list(facts)))
+    return f"{web.config.public_url}{RECORD_SUMMARY}?{urlencode({'t': sealed})}"
+
+
+def _record(p: Page, token: str) -> Page | None:
+    record = p.web.record_links.open(token)
+    return p.viewing(record) if record is not None else None
+
+
+@router.get(RECORD_SUMMARY)
 async def record_summary(p: PageDep, t: str = "") -> Response:
-    record = p.web.record_links.open(t)
-    if record is None:
+    shown = _record(p, t)
+    if shown is None:
         return p.render("error.jinja", status=404, kind="not_found")
-    pdf_url = f"/summary/record.pdf?{urlencode({'t': t})}"
-    return await _summary(p.viewing(record), for_pdf=False, pdf_url=pdf_url, from_record=True)
+    pdf_url = f"{RECORD_SUMMARY}.pdf?{urlencode({'t': t})}"
+    return await _summary(shown, for_pdf=False, pdf_url=pdf_url, from_record=True)
 
 
-@router.get("/summary/record.pdf")
+@router.get(f"{RECORD_SUMMARY}.pdf")
 async def record_summary_pdf(p: PageDep, t: str = "") -> Response:
-    record = p.web.record_links.open(t)
-    if record is None:
+    shown = _record(p, t)
+    if shown is None:
         return p.render("error.jinja", status=404, kind="not_found")
-    return await _summary(p.viewing(record), for_pdf=True, pdf_url="", from_record=True)
+    return await _summary(shown, for_pdf=True, pdf_url="", from_record=True)
