@@ -526,3 +526,75 @@ def test_a_malformed_order_select_context_is_422_naming_the_field(
     r = client.post(ORDERS_URL, json=body)
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     assert any(field in p["name"] for p in r.json()["invalid_params"])
+
+
+# --- the record must be about the patient in context (safety) ----------------------------------
+
+
+def _about(resource: Json, reference: str) -> Json:
+    return {**resource, "subject": {"reference": reference}}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda b: b["prefetch"]["patient"].update(id="p1"), "prefetch.patient.id"),
+        (
+            lambda b: b["context"].update(patientId="OTHER"),
+            "prefetch.conditions.entry.0.resource.subject",
+        ),
+        (
+            lambda b: b["prefetch"].update(conditions=bundle(_about(PCB, "Patient/OTHER"))),
+            "prefetch.conditions.entry.0.resource.subject",
+        ),
+        (
+            lambda b: b["prefetch"].update(
+                conditions=bundle(PCB, _about(PMB, "https://ehr.example/fhir/Patient/OTHER"))
+            ),
+            "prefetch.conditions.entry.1.resource.subject",
+        ),
+        (
+            lambda b: b["prefetch"].update(
+                observations=bundle(_about(result("2106-3", "positive"), "Patient/OTHER"))
+            ),
+            "prefetch.observations.entry.0.resource.subject",
+        ),
+        (
+            lambda b: b["prefetch"].update(conditions=bundle(_about(PCB, "Group/ward-7"))),
+            "prefetch.conditions.entry.0.resource.subject",
+        ),
+    ],
+    ids=["Patient", "context", "Condition", "absolute reference", "Observation", "a Group"],
+)
+def test_a_record_about_another_patient_is_refused_not_advised_on(
+    client: TestClient, change: Any, field: str
+) -> None:
+    """No card, and no draft orders addressed to one patient built from another's record."""
+    body = copy.deepcopy(hook_request([PCB]))
+    change(body)
+    r = client.post(URL, json=body)
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    (param,) = r.json()["invalid_params"]
+    assert param["name"] == field
+    assert "context.patientId" in param["reason"]
+
+
+def test_references_to_the_patient_in_context_are_accepted_in_every_form(
+    client: TestClient,
+) -> None:
+    body = hook_request(
+        [
+            _about(PCB, "Patient/1288992/_history/3"),
+            _about(PMB, "https://ehr.example/fhir/Patient/1288992"),
+            _about(PCB_SNOMED, "urn:uuid:5b7a7f3e-0c1a-4c38-9d7e-1b2f0c3f4a11"),
+        ]
+    )
+    (card,) = client.post(URL, json=body).json()["cards"]
+    assert all(r["subject"]["reference"] == "Patient/1288992" for r in proposed(card))
+
+
+def test_a_draft_order_for_another_patient_is_refused(client: TestClient) -> None:
+    naat = _about(draft("naat", LOINC, "43304-5"), "Patient/OTHER")
+    r = client.post(ORDERS_URL, json=order_select(YOUNG, naat))
+    assert r.status_code == 422
+    assert r.json()["invalid_params"][0]["name"] == "context.draftOrders.entry.0.resource.subject"

@@ -82,6 +82,10 @@ class FPeriod(_Fhir):
     start: str | None = None
 
 
+class FReference(_Fhir):
+    reference: str | None = None
+
+
 class FPatient(_Fhir):
     resourceType: str
     id: str | None = None
@@ -90,6 +94,7 @@ class FPatient(_Fhir):
 
 class FCondition(_Fhir):
     resourceType: str
+    subject: FReference | None = None
     code: FConcept | None = None
     clinicalStatus: FConcept | None = None
     verificationStatus: FConcept | None = None
@@ -97,6 +102,7 @@ class FCondition(_Fhir):
 
 class FObservation(_Fhir):
     resourceType: str
+    subject: FReference | None = None
     status: str | None = None
     code: FConcept | None = None
     valueCodeableConcept: FConcept | None = None
@@ -110,6 +116,7 @@ class FObservation(_Fhir):
 
 class FServiceRequest(_Fhir):
     resourceType: str
+    subject: FReference | None = None
     status: str | None = None
     code: FConcept | None = None
 
@@ -152,7 +159,29 @@ def _wrong_type(loc: Loc, expected: str) -> RequestValidationError:
 R = TypeVar("R", FCondition, FObservation, FServiceRequest)
 
 
-def _bundle(loc: Loc, value: Any, model: type[R]) -> list[R]:
+# "Patient/123", "https://ehr.example/fhir/Patient/123" or either with "/_history/2".
+_LITERAL_REFERENCE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9.-]{1,64})(?:/_history/[^/]+)?$")
+
+
+def _about_someone_else(subject: FReference | None, patient_id: str) -> bool:
+    """True when the resource's subject is a literal reference to another patient (or to
+    something that is not a patient, such as a Group). A reference Candid cannot resolve on
+    its own (urn:uuid, contained) is taken as the EHR's, since the EHR ran the query."""
+    if subject is None or not subject.reference:
+        return False
+    m = _LITERAL_REFERENCE.search(subject.reference)
+    return m is not None and (m[1] != "Patient" or m[2] != patient_id)
+
+
+def _other_patient(loc: Loc, reference: str | None, patient_id: str) -> RequestValidationError:
+    msg = (
+        f"is about {reference!r}, but context.patientId is {patient_id!r}: every prefetched "
+        "resource and draft order must be about the patient in context"
+    )
+    return RequestValidationError([{"loc": loc, "msg": msg, "type": "value_error"}])
+
+
+def _bundle(loc: Loc, value: Any, model: type[R], patient_id: str) -> list[R]:
     if value is None:
         return []  # the client had no data for this template
     if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
@@ -167,14 +196,22 @@ def _bundle(loc: Loc, value: Any, model: type[R]) -> list[R]:
         if entry.resource is None or entry.resource.get("resourceType") != wanted:
             continue  # e.g. an OperationOutcome with search mode "outcome"
         try:
-            out.append(model.model_validate(entry.resource))
+            resource = model.model_validate(entry.resource)
         except ValidationError as err:
             raise _invalid((*loc, "entry", i, "resource"), err) from err
+        if _about_someone_else(resource.subject, patient_id):
+            where = (*loc, "entry", i, "resource", "subject")
+            raise _other_patient(where, resource.subject and resource.subject.reference, patient_id)
+        out.append(resource)
     return out
 
 
-def read(prefetch: Mapping[str, Any] | None) -> Record:
-    """Raises MissingPrefetch (412) or RequestValidationError (422, naming the field)."""
+def read(prefetch: Mapping[str, Any] | None, patient_id: str) -> Record:
+    """Raises MissingPrefetch (412) or RequestValidationError (422, naming the field).
+
+    Everything read must be about `patient_id` (the hook's context): advice and draft orders
+    addressed to one patient but built from another's record would be a safety incident, so a
+    Patient or a resource whose subject names someone else refuses the whole request."""
     prefetch = prefetch or {}
     missing = [
         k
@@ -185,17 +222,25 @@ def read(prefetch: Mapping[str, Any] | None) -> Record:
     if missing:
         raise MissingPrefetch(missing)
     record = Record(
-        conditions=_bundle((*PREFETCH, CONDITIONS), prefetch[CONDITIONS], FCondition),
-        observations=_bundle((*PREFETCH, OBSERVATIONS), prefetch[OBSERVATIONS], FObservation),
+        conditions=_bundle(
+            (*PREFETCH, CONDITIONS), prefetch[CONDITIONS], FCondition, patient_id
+        ),
+        observations=_bundle(
+            (*PREFETCH, OBSERVATIONS), prefetch[OBSERVATIONS], FObservation, patient_id
+        ),
     )
     raw_patient = prefetch[PATIENT]
     if raw_patient is not None:
         if not isinstance(raw_patient, dict) or raw_patient.get("resourceType") != "Patient":
             raise _wrong_type((*PREFETCH, PATIENT), "Patient")
         try:
-            record.birth_date = FPatient.model_validate(raw_patient).birthDate
+            patient = FPatient.model_validate(raw_patient)
         except ValidationError as err:
             raise _invalid((*PREFETCH, PATIENT), err) from err
+        if patient.id is not None and patient.id != patient_id:
+            loc = (*PREFETCH, PATIENT, "id")
+            raise _other_patient(loc, f"Patient/{patient.id}", patient_id)
+        record.birth_date = patient.birthDate
     return record
 
 
@@ -316,14 +361,14 @@ def facts_from(record: Record, pack: Pack, codes: EhrCodes, today: date) -> dict
 NOT_ORDERED = {"revoked", "entered-in-error"}
 
 
-def drafted_workup(draft_orders: Any, pack: Pack, codes: EhrCodes) -> set[str]:
+def drafted_workup(draft_orders: Any, pack: Pack, codes: EhrCodes, patient_id: str) -> set[str]:
     """The workup items the clinician's draft orders already cover: a ServiceRequest coded
     with Candid's own `workup.<id>` (as its cards propose) or with an order code the pack's
     `ehr_codes.yaml` gives for the item. Raises RequestValidationError (422) for a
-    `draftOrders` that is not a Bundle."""
+    `draftOrders` that is not a Bundle, or an order for another patient."""
     own_system = code_system_url(pack)
     covered: set[str] = set()
-    for order in _bundle(DRAFT_ORDERS, draft_orders, FServiceRequest):
+    for order in _bundle(DRAFT_ORDERS, draft_orders, FServiceRequest, patient_id):
         if order.code is None or order.status in NOT_ORDERED:
             continue
         for c in order.code.coding:

@@ -114,7 +114,9 @@ def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONRespons
 
 @_hook(ORDERS_SERVICE_ID, "order-select: the evaluations still to order for such a patient")
 def order_select(http: Request, request: OrderSelectRequest = Body(...)) -> JSONResponse:  # noqa: B008
-    drafted = drafted_workup(request.context.draftOrders, load_pack(), load_ehr_codes())
+    drafted = drafted_workup(
+        request.context.draftOrders, load_pack(), load_ehr_codes(), request.context.patientId
+    )
     return _advise(http, request.prefetch, request.context.patientId, drafted=drafted)
 
 
@@ -125,7 +127,7 @@ def _advise(
     the draft orders cover, and there is a card only if some evaluation is still missing."""
     pack, codes = load_pack(), load_ehr_codes()
     try:
-        record = read(prefetch)
+        record = read(prefetch, patient_id)
     except MissingPrefetch as missing:
         return problem_response(
             412,
