@@ -160,7 +160,9 @@ R = TypeVar("R", FCondition, FObservation, FServiceRequest)
 
 
 # "Patient/123", "https://ehr.example/fhir/Patient/123" or either with "/_history/2".
-_LITERAL_REFERENCE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9.-]{1,64})(?:/_history/[^/]+)?$")
+_LITERAL_REFERENCE = re.compile(
+    r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9.-]{1,64})(?:/_history/[^/]+)?$"
+)
 
 
 def _about_someone_else(subject: FReference | None, patient_id: str) -> bool:
@@ -222,9 +224,7 @@ def read(prefetch: Mapping[str, Any] | None, patient_id: str) -> Record:
     if missing:
         raise MissingPrefetch(missing)
     record = Record(
-        conditions=_bundle(
-            (*PREFETCH, CONDITIONS), prefetch[CONDITIONS], FCondition, patient_id
-        ),
+        conditions=_bundle((*PREFETCH, CONDITIONS), prefetch[CONDITIONS], FCondition, patient_id),
         observations=_bundle(
             (*PREFETCH, OBSERVATIONS), prefetch[OBSERVATIONS], FObservation, patient_id
         ),
