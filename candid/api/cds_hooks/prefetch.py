@@ -201,9 +201,10 @@ def _bundle(loc: Loc, value: Any, model: type[R], patient_id: str) -> list[R]:
             resource = model.model_validate(entry.resource)
         except ValidationError as err:
             raise _invalid((*loc, "entry", i, "resource"), err) from err
-        if _about_someone_else(resource.subject, patient_id):
+        subject = resource.subject
+        if subject is not None and _about_someone_else(subject, patient_id):
             where = (*loc, "entry", i, "resource", "subject")
-            raise _other_patient(where, resource.subject and resource.subject.reference, patient_id)
+            raise _other_patient(where, subject.reference, patient_id)
         out.append(resource)
     return out
 
