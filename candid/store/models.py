@@ -56,3 +56,17 @@ class Throttle(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     window: Mapped[int] = mapped_column(Integer, nullable=False)
     failures: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class BrowserSession(Base):
+    """A live browser session: the hash of its random id, the salt its cookie's key is
+    derived with, and when it ends. The answers stay in the cookie, sealed under that key;
+    deleting this row makes every copy of the cookie unreadable (docs/deploy.md, threat model)."""
+
+    __tablename__ = "browser_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the session id, so the table alone cannot be used to forge a cookie."""
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    expires: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    """Unix seconds."""

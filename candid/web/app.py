@@ -13,9 +13,11 @@ from candid.knowledge.learn import Learn, load_learn
 from candid.knowledge.models import Pack, Strict
 from candid.knowledge.yaml_io import read_yaml
 from candid.settings import Settings
+from candid.store.db import database
+from candid.store.sessions import Sessions
 from candid.web.context import CsrfError, Web, page
 from candid.web.routes import diary, feedback, interview, learn, results, static
-from candid.web.session import Sealer, purpose_key, secret_key
+from candid.web.session import Sealer, SessionCookies, purpose_key, secret_key
 
 log = logging.getLogger("candid.web")
 API_PREFIXES = ("/v1", "/fhir", "/cds-services", "/openapi.json", "/docs", "/redoc")
@@ -55,7 +57,9 @@ def install(app: FastAPI, config: Settings, pack: Pack) -> None:
         config=config,
         pack=pack,
         learn=reading,
-        sealer=Sealer(key, lifetime),
+        cookies=SessionCookies(
+            key, lifetime, lambda: Sessions(database(config.sqlalchemy_url()), lifetime)
+        ),
         record_links=Sealer(purpose_key(key, "record link"), lifetime),
         affiliate_links=_affiliate_links(config, reading),
     )

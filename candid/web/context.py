@@ -22,7 +22,7 @@ from candid.settings import Settings
 from candid.store.db import database
 from candid.store.diaries import Diaries, Throttles
 from candid.web import i18n
-from candid.web.session import COOKIE, MAX_COOKIE_BYTES, Interview, Sealer
+from candid.web.session import COOKIE, MAX_COOKIE_BYTES, Interview, Sealer, SessionCookies
 from candid.web.templating import environment
 
 LANG_COOKIE = "candid_lang"
@@ -35,7 +35,7 @@ class Web:
     config: Settings
     pack: Pack
     learn: Learn
-    sealer: Sealer
+    cookies: SessionCookies
     record_links: Sealer
     """Seals the facts a CDS Hooks card reads from the record into its visit-summary link."""
     affiliate_links: Mapping[str, Any] = field(default_factory=dict)
@@ -66,7 +66,10 @@ class Page:
     interview: Interview
     _new_interview: bool
     _lang_changed: bool
+    session_id: str | None = None
+    """The live server-side session this browser's answers belong to, if any."""
     dirty: bool = False
+    _ended: list[str] = field(default_factory=list)
 
     @property
     def gettext(self) -> Callable[[str], str]:
@@ -96,6 +99,15 @@ class Page:
             if new_token
             else Interview(csrf=old.csrf, diary=old.diary, diary_key=old.diary_key)
         )
+        self.end_session()
+
+    def end_session(self) -> None:
+        """End the server-side session when something is taken out of it (answers deleted,
+        diary closed): every copy of the old cookie stops opening. What remains moves into a
+        new session when the response is sent."""
+        if self.session_id is not None:
+            self._ended.append(self.session_id)
+            self.session_id = None
         self.dirty = True
 
     async def form(self) -> dict[str, str]:
@@ -139,8 +151,11 @@ class Page:
     def finish(self, response: Response) -> Response:
         response.headers["cache-control"] = "no-store"  # answers must not sit in a shared cache
         secure = self.web.config.secure_cookies
+        for ended in self._ended:
+            self.web.cookies.end(ended)
+        self._ended.clear()
         if self.dirty or self._new_interview:
-            value = self.web.sealer.seal(self.interview)
+            value, self.session_id = self.web.cookies.seal(self.interview, self.session_id)
             if len(value) > MAX_COOKIE_BYTES:  # cannot happen with the pack's questions
                 raise ValueError("the interview no longer fits in its cookie")
             response.set_cookie(
@@ -166,12 +181,13 @@ def page(request: Request) -> Page:
     lang = i18n.pick_language(
         request.query_params.get("lang"), cookie_lang, request.headers.get("accept-language")
     )
-    interview = web.sealer.open(request.cookies.get(COOKIE))
+    opened = web.cookies.open(request.cookies.get(COOKIE))
     return Page(
         request=request,
         web=web,
         lang=lang,
-        interview=interview or Interview(),
-        _new_interview=interview is None,
+        interview=opened.interview if opened else Interview(),
+        _new_interview=opened is None,
         _lang_changed=lang != cookie_lang,
+        session_id=opened.session_id if opened else None,
     )

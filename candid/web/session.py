@@ -1,9 +1,13 @@
-"""The interview lives only in the person's browser: an encrypted, signed cookie.
+"""The interview lives in the person's browser as an encrypted, signed cookie whose key only
+a live server-side session can give.
 
 Fernet (AES-CBC + HMAC-SHA256) makes the cookie unreadable and tamper-evident, and its
-timestamp lets old interviews expire. Nothing about the person touches the server's disk, so
-there is nothing to delete on the server when they press "Delete my answers": dropping the
-cookie ends the session at once.
+timestamp lets old interviews expire. Nothing the person answers touches the server's disk;
+the server keeps only, per session, a random salt from which the cookie's key is derived
+(`candid.store.sessions`). "Delete my answers" and "Close diary" delete that salt, so a copy
+of the cookie taken before (on a shared or borrowed device) opens for nobody afterwards.
+A visitor who has not started holds nothing worth ending: their cookie (only the CSRF token)
+is sealed with a key of its own and costs the database nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import base64
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from candid.engine.conditions import FactValue
 from candid.settings import Settings
+from candid.store.sessions import Sessions
 
 COOKIE = "candid_session"
 # Browsers keep cookies up to 4096 bytes; a full interview is about half of that.
@@ -65,6 +71,10 @@ class Interview:
 
     def answered(self, fact: str) -> bool:
         return fact in self.facts or fact in self.skipped
+
+    def holds_anything(self) -> bool:
+        """Whether there is anything of the person's to protect (answers, a diary)."""
+        return bool(self.started or self.order or self.facts or self.diary)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,13 +121,77 @@ class Sealer:
             return None  # tampered, expired or from an old key: start afresh
 
 
-def purpose_key(key: bytes, purpose: str) -> bytes:
+def purpose_key(key: bytes, purpose: str, salt: bytes | None = None) -> bytes:
     """A Fernet key of its own for one purpose, derived from the secret key (HKDF), so a
-    token made for one use (a link from the record) is never accepted as another (a cookie)."""
+    token made for one use (a link from the record) is never accepted as another (a cookie).
+    A salt makes one key per session."""
     derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=f"candid {purpose}".encode()
+        algorithm=hashes.SHA256(), length=32, salt=salt, info=f"candid {purpose}".encode()
     ).derive(base64.urlsafe_b64decode(key))
     return base64.urlsafe_b64encode(derived)
+
+
+ANONYMOUS = "-"
+"""The session id part of a cookie that belongs to no server-side session (nothing started)."""
+
+
+@dataclass
+class Opened:
+    interview: Interview
+    session_id: str | None
+    """None for a visitor with no live server-side session (new, ended, or never started)."""
+
+
+class SessionCookies:
+    """The cookie is `<session id>.<Fernet token>`; the token's key is derived from the secret
+    key and the session's salt, which lives only in the database row of a live session."""
+
+    def __init__(self, key: bytes, ttl_seconds: int, sessions: Callable[[], Sessions]) -> None:
+        self._key = key
+        self._ttl = ttl_seconds
+        self._sessions = sessions
+        self._anonymous = Sealer(purpose_key(key, "anonymous session"), ttl_seconds)
+
+    def _sealer(self, salt: bytes) -> Sealer:
+        return Sealer(purpose_key(self._key, "session", salt), self._ttl)
+
+    def open(self, value: str | None) -> Opened | None:
+        """The interview in the cookie, or None when there is none that may be read."""
+        if not value or "." not in value:
+            return None
+        session_id, token = value.split(".", 1)
+        if session_id == ANONYMOUS:
+            interview = self._anonymous.open(token)
+            if interview is None or interview.holds_anything():
+                return None  # an anonymous cookie never carries answers
+            return Opened(interview, None)
+        salt = self._sessions().salt(session_id)
+        if salt is None:
+            return None  # ended ("delete"), expired, or made up
+        interview = self._sealer(salt).open(token)
+        return Opened(interview, session_id) if interview is not None else None
+
+    def seal(self, interview: Interview, session_id: str | None) -> tuple[str, str | None]:
+        """The cookie value, and the session id it now belongs to: a session is started the
+        first time there is something of the person's in it, and extended on every change."""
+        if not interview.holds_anything():
+            if session_id is not None:
+                self._sessions().end(session_id)
+            return f"{ANONYMOUS}.{self._anonymous.seal(interview)}", None
+        sessions = self._sessions()
+        if session_id is None:
+            session_id, salt = sessions.start()
+        else:
+            found = sessions.salt(session_id)
+            if found is None:  # ended in another tab meanwhile: a fresh one
+                session_id, salt = sessions.start()
+            else:
+                salt = found
+                sessions.extend(session_id)
+        return f"{session_id}.{self._sealer(salt).seal(interview)}", session_id
+
+    def end(self, session_id: str) -> None:
+        self._sessions().end(session_id)
 
 
 def secret_key(config: Settings) -> bytes:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from candid.web.session import COOKIE, Interview, Sealer
+from candid.store.db import database
+from candid.store.sessions import Sessions
+from candid.web.session import COOKIE, Interview, SessionCookies
 from tests.browser.helpers import (
     LEVEL_LABEL,
     PACK,
@@ -166,9 +168,11 @@ def fact_id_radio(page: Page, value: str) -> str:
 def session_of(context: BrowserContext, server: LiveServer) -> Interview:
     cookie = next(c for c in context.cookies() if c.get("name") == COOKIE)
     key = (server.data_dir / "secret.key").read_bytes().strip()
-    opened = Sealer(key, 3600).open(cookie.get("value"))
+    db = database(f"sqlite:///{server.data_dir / 'candid.db'}")
+    value = (cookie.get("value") or "").strip('"')  # quoted on the wire when it holds "="
+    opened = SessionCookies(key, 3600, lambda: Sessions(db, 3600)).open(value)
     assert opened is not None, "the session cookie does not open with the app's key"
-    return opened
+    return opened.interview
 
 
 def test_delete_my_answers(page: Page, context: BrowserContext, server: LiveServer) -> None:

@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from candid.knowledge.models import Pack
 from candid.settings import Settings
-from candid.web.session import MAX_COOKIE_BYTES, Interview, Sealer, secret_key
+from candid.store.db import database
+from candid.store.sessions import Sessions
+from candid.web.session import MAX_COOKIE_BYTES, Interview, SessionCookies, secret_key
 from tests.web.client import make_client, soup, start
 
 PAGES = ["/", "/learn", "/learn/causes/chlamydia", "/learn/comfort", "/evidence", "/feedback"]
@@ -68,9 +70,12 @@ def test_the_session_cookie_is_httponly_and_unreadable(tmp_path: Path) -> None:
     assert "heavy_bleeding" not in value and "csrf" not in value, "encrypted, not just signed"
 
 
-def test_a_complete_interview_and_an_open_diary_fit_in_one_cookie(pack: Pack) -> None:
+def test_a_complete_interview_and_an_open_diary_fit_in_one_cookie(
+    pack: Pack, tmp_path: Path
+) -> None:
     """Browsers drop cookies over 4096 bytes: every patient question answered with its
     longest value, plus an unlocked diary, must still fit (a bigger pack would fail here)."""
+    db = database(f"sqlite:///{tmp_path / 'candid.db'}")
     interview = Interview(started=True, diary=str(uuid.uuid4()), diary_key="k" * 44)
     for fid, fact in pack.facts.items():
         if fact.asked_by != "patient":
@@ -82,7 +87,8 @@ def test_a_complete_interview_and_an_open_diary_fit_in_one_cookie(pack: Pack) ->
         else:
             value = True
         interview.answer(fid, value)
-    sealed = Sealer(Fernet.generate_key(), 60).seal(interview)
+    cookies = SessionCookies(Fernet.generate_key(), 60, lambda: Sessions(db, 60))
+    sealed, _ = cookies.seal(interview, None)
     assert len(sealed) + len("candid_session=") <= MAX_COOKIE_BYTES < 4096
 
 

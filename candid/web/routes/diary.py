@@ -34,6 +34,8 @@ def opened(p: Page) -> Opened | None:
 
 
 def _remember(p: Page, diary: Opened | None) -> None:
+    if diary is None and p.interview.diary is not None:
+        p.end_session()  # a copy of this cookie must not open the diary any more
     p.interview.diary = diary.diary_id if diary else None
     p.interview.diary_key = base64.b64encode(diary.key).decode() if diary else None
     p.save()
