@@ -143,8 +143,20 @@ def evaluate_cmd(
             help="Also replay the adaptive interview on each case's patient answers.",
         ),
     ] = False,
+    respondent: Annotated[
+        str,
+        typer.Option(
+            "--respondent",
+            help=(
+                "With --interview, how questions a case is silent about are answered: "
+                "'typical' (the most common answer in the pack's baseline) or 'unsure'."
+            ),
+        ),
+    ] = "typical",
 ) -> None:
     """Run vignettes through the engine and print top1, top3, triage and workup metrics."""
+    if respondent not in ("typical", "unsure"):
+        raise _fail(f"--respondent: {respondent!r} is not allowed (allowed: typical, unsure)")
     pack = _pack()
     try:
         cases = load_vignettes(file)
@@ -161,7 +173,7 @@ def evaluate_cmd(
     if interview:
         from candid.evaluation.interview import summarise
 
-        replayed = summarise(pack, cases)
+        replayed = summarise(pack, cases, "typical" if respondent == "typical" else "unsure")
     if as_json:
         data = report.to_dict()
         if replayed is not None:
@@ -170,7 +182,8 @@ def evaluate_cmd(
     else:
         _print_report(report)
         if replayed is not None:
-            out.print("Interview replay: " + ", ".join(f"{k} {v}" for k, v in replayed.items()))
+            shown = {k: v for k, v in replayed.items() if k != "cases"}
+            out.print("Interview replay: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
     if report.errors:
         err.print(f"[yellow]{report.errors} case(s) had invalid facts; see 'error' per case[/]")
 

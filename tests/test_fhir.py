@@ -190,15 +190,28 @@ def test_the_questionnaire_is_valid_r4_and_names_the_pack(form: JSON, pack: Pack
     }
 
 
-def test_one_item_per_patient_fact_and_clinician_results_in_their_own_group(
+def test_one_item_per_patient_fact_grouped_as_the_interview_asks_them(
     form: JSON, pack: Pack
 ) -> None:
-    top = [i["linkId"] for i in form["item"]]
+    """Every patient fact once, in the pack's order; the yes/no questions the interview asks
+    on one page sit in a group item with that page's wording; clinician results in their own
+    group last."""
     patient = [f.id for f in pack.facts.values() if f.asked_by == "patient"]
     clinician = [f.id for f in pack.facts.values() if f.asked_by == "clinician"]
-    assert top == [*patient, "clinician"]
-    (group,) = [i for i in form["item"] if i["linkId"] == "clinician"]
-    assert group["type"] == "group"
+    flat: list[str] = []
+    for item in form["item"][:-1]:
+        if item["linkId"] in pack.interview.groups:
+            group = pack.interview.groups[item["linkId"]]
+            assert item["type"] == "group" and item["text"] == group.question.en
+            assert [i["linkId"] for i in item["item"]] == list(group.items)
+            assert [i["text"] for i in item["item"]] == [t.en for t in group.items.values()]
+            flat += [i["linkId"] for i in item["item"]]
+        else:
+            flat.append(item["linkId"])
+    assert sorted(flat) == sorted(patient) and len(flat) == len(set(flat))
+    assert {i["linkId"] for i in form["item"]} >= set(pack.interview.groups)
+    group = form["item"][-1]
+    assert group["linkId"] == "clinician" and group["type"] == "group"
     assert [i["linkId"] for i in group["item"]] == clinician
 
 

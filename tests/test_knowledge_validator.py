@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from candid.knowledge.loader import load_pack_from, pack_dir
+from candid.knowledge.models import Pack
 from candid.knowledge.problems import PackError, Problem
 from candid.knowledge.yaml_io import read_yaml
 
@@ -163,3 +164,35 @@ def test_a_typo_in_the_ehr_code_table_is_reported_by_file_and_key(copy: Path) ->
         load_pack_from(copy)
     keys = {p.key for p in info.value.problems if p.file == "ehr_codes.yaml"}
     assert keys == {"conditions.0.set", "workup_orders.pap_smear"}
+
+
+def test_a_question_offers_one_unsure_answer_at_most(pack: Pack) -> None:
+    """A question whose own answers include "not sure" (or "don't know") does not also get
+    the generic "I'm not sure": two ways to say the same thing confuse."""
+    unsure = ("not sure", "don't know", "do not know")
+    for fid, fact in pack.facts.items():
+        labels = [c.label.en.lower() for c in (fact.choices or {}).values()]
+        if any(u in label for label in labels for u in unsure):
+            assert not fact.unknown_allowed, f"{fid} offers two unsure answers"
+
+
+@pytest.mark.parametrize(
+    ("fact", "says"),
+    [
+        ("sexual_assault", "keeps its own page"),
+        ("bleeding_amount", "only yes/no questions"),
+        ("exam_cervix", "only yes/no questions"),
+        ("fever", "already in group"),
+        ("no_such_fact", "unknown fact"),
+    ],
+)
+def test_a_question_group_holds_only_plain_yes_no_questions(
+    copy: Path, fact: str, says: str
+) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["groups"]["history"]["items"][fact] = {"en": "A statement.", "es": "Una frase."}
+
+    found = problems_after(copy, "interview.yaml", change)
+    assert any(p.file == "interview.yaml" and fact in p.key and says in p.message for p in found), (
+        found
+    )

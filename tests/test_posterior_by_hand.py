@@ -78,6 +78,13 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
                 "question": TEXT,
                 "baseline": {"probabilities": {"true": 0.25, "false": 0.75}, "source": "src"},
             },
+            # No cause, rule or check reads it: its answer can change nothing shown.
+            "smoker": {
+                "type": "boolean",
+                "asked_by": "patient",
+                "question": TEXT,
+                "baseline": {"probabilities": {"true": 0.2, "false": 0.8}, "source": "src"},
+            },
         },
         "urgency.yaml": {
             "levels": {
@@ -112,7 +119,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
         ],
         "interview.yaml": {
             "opening": ["age"],
-            "stop_below_bits": 0.01,
+            "value": {
+                "urgency_level": 4.0,
+                "check": 1.0,
+                "top_cause": 1.0,
+                "top_three": 0.5,
+                "margin": 1.0,
+            },
+            "stop_below_value": 0.05,
             "max_questions": 5,
             "ruled_out_below": 0.05,
             "display_at_least": 0.03,
@@ -178,13 +192,31 @@ def test_sites_are_chance_of_at_least_one_cause_there(tiny: Pack) -> None:
     assert sites["other"] == 0.0  # the leak is not a place the blood comes from
 
 
-def test_interview_asks_opening_then_most_informative_then_stops(tiny: Pack) -> None:
+def test_interview_asks_opening_then_what_changes_the_answer_then_stops(tiny: Pack) -> None:
+    """Dryness can move `a` to the top (3 x its odds); smoking changes nothing shown, so it
+    is never asked, however much is left unanswered."""
     assert assess(tiny, {}).next_question is not None
     assert assess(tiny, {}).next_question.fact == "age"  # type: ignore[union-attr]
     q = assess(tiny, {"age": 30}).next_question
-    assert q is not None and q.fact == "dryness" and q.reason == "information"
-    assert q.expected_gain_bits > 0
-    assert assess(tiny, {"age": 30, "dryness": True}).next_question is None
+    assert q is not None and q.fact == "dryness" and q.reason == "value"
+    assert q.expected_change > 0
+    done = assess(tiny, {"age": 30, "dryness": True})
+    assert done.next_question is None and done.progress.screens_left == 0
+
+
+def test_the_value_of_a_question_is_its_chance_of_changing_what_is_shown(tiny: Pack) -> None:
+    """By hand, at 30: priors a 0.2, b 0.3, leak 0.5; shown first: the leak. Dryness makes
+    `a` first (odds 0.25 x 3 = 0.75 against the leak's 1 x 0.4); "no" keeps the order. How
+    likely "yes" is for this person mixes P(yes | cause) over the causes' weights:
+    0.2 x 0.75 + 0.3 x 0.25 + 0.5 x 0.1 = 0.275. Worth 0.275 x top_cause 1.0."""
+    from candid.engine.compiled import compiled
+    from candid.engine.decision import question_values
+    from candid.engine.infer import posterior
+
+    cp = compiled(tiny)
+    values = question_values(cp, {"age": 30}, posterior(cp, {"age": 30}), ["dryness", "smoker"])
+    assert values["smoker"] == 0.0
+    assert values["dryness"] == pytest.approx(0.275 * 1.0)
 
 
 def test_a_cause_without_an_entry_gets_the_background(tiny: Pack, tmp_path: Path) -> None:

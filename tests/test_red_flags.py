@@ -13,7 +13,7 @@ BASE: dict[str, Any] = {"age": 30, "menopause": "premenopausal", "pregnant": "no
 
 CASES: list[tuple[str, dict[str, Any], str]] = [
     ("heavy bleeding now", {"heavy_bleeding_now": True}, "emergency"),
-    ("soaking a pad an hour", {"bleeding_amount": "very_heavy"}, "emergency"),
+    ("a very heavy episode that has stopped", {"bleeding_amount": "very_heavy"}, "urgent"),
     ("dizziness or fainting", {"dizziness_or_fainting": True}, "emergency"),
     ("severe abdominal pain", {"severe_abdominal_pain": True}, "emergency"),
     (

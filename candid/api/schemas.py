@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from candid.engine.assessment import EvidenceOut, FactValueOut
+from candid.engine.assessment import EvidenceOut, FactValueOut, GroupItemOut
 
 Language = Literal["en", "es"]
 
@@ -97,8 +97,18 @@ class WorkupInfo(BaseModel):
     stage: str
 
 
+class GroupInfo(BaseModel):
+    """Yes/no questions an interview may ask on one page (`next_group` in an assessment)."""
+
+    id: str
+    text: str
+    none_label: str
+    items: list[GroupItemOut]
+
+
 class Pathway(PathwaySummary):
     facts: list[FactOut]
+    groups: list[GroupInfo]
     causes: list[CauseInfo]
     urgency_levels: list[LevelOut]
     workup: list[WorkupInfo]

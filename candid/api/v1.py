@@ -16,6 +16,7 @@ from candid.api.schemas import (
     ExplainRequest,
     Explanation,
     FactOut,
+    GroupInfo,
     Language,
     LevelOut,
     Pathway,
@@ -24,6 +25,7 @@ from candid.api.schemas import (
 )
 from candid.engine import Assessment, assess
 from candid.engine.assess import assess_data
+from candid.engine.assessment import GroupItemOut
 from candid.engine.explain import answer_label
 from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
@@ -88,6 +90,15 @@ def pathway(pathway: str, language: Language = "en") -> Pathway:
         version=pack.meta.version,
         title=pack.meta.title.get(language),
         facts=facts,
+        groups=[
+            GroupInfo(
+                id=gid,
+                text=g.question.get(language),
+                none_label=g.none.get(language),
+                items=[GroupItemOut(fact=f, label=t.get(language)) for f, t in g.items.items()],
+            )
+            for gid, g in pack.interview.groups.items()
+        ],
         causes=[
             CauseInfo(
                 id=c.id,

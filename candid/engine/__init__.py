@@ -1,7 +1,16 @@
 """The engine: pure functions from facts to an assessment. No I/O, no web, no storage."""
 
-from candid.engine.assess import applies, assess, question_for
+from candid.engine.assess import applies, assess, group_for, group_of, question_for
 from candid.engine.assessment import Assessment
 from candid.engine.facts import FactProblem, FactsError
 
-__all__ = ["Assessment", "FactProblem", "FactsError", "applies", "assess", "question_for"]
+__all__ = [
+    "Assessment",
+    "FactProblem",
+    "FactsError",
+    "applies",
+    "assess",
+    "group_for",
+    "group_of",
+    "question_for",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from candid.engine.assessment import Assessment, QuestionOut
+from candid.engine.assessment import Assessment, GroupItemOut, GroupOut, QuestionOut
 from candid.engine.compiled import compiled, with_assumptions
 from candid.engine.conditions import Facts
 from candid.engine.facts import FactProblem, FactsError, validate_facts
@@ -58,7 +58,8 @@ def assess_data(
     post = posterior(cp, effective)
     tri = triage(cp, effective)
     choice = next_question(cp, facts, post, tri, skipped)
-    return present(cp, effective, assumed, post, tri, choice, lang, detail)
+    answered = len(facts) + sum(1 for s in set(skipped) if s not in facts)
+    return present(cp, effective, assumed, post, tri, choice, lang, detail, answered)
 
 
 def question_for(pack: Pack, fact_id: str, lang: str = "en") -> QuestionOut:
@@ -66,6 +67,32 @@ def question_for(pack: Pack, fact_id: str, lang: str = "en") -> QuestionOut:
     cp = compiled(pack)
     data = question_text(cp, texts(cp, lang), fact_id)
     return QuestionOut.model_validate({**data, "reason": "change", "expected_gain_bits": 0.0})
+
+
+def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> GroupOut | None:
+    """A question group as its page shows it, with every item that applies to the person
+    (answered or not): for going back to the page or changing its answers. None for an
+    unknown group or one with fewer than two items that apply (asked as single questions)."""
+    group = pack.interview.groups.get(group_id)
+    if group is None:
+        return None
+    items = [f for f in group.items if applies(pack, facts, f)]
+    if len(items) < 2:
+        return None
+    return GroupOut(
+        id=group_id,
+        text=group.question.get(lang),
+        hint=group.hint.get(lang) if group.hint else None,
+        none_label=group.none.get(lang),
+        items=[GroupItemOut(fact=f, label=group.items[f].get(lang)) for f in items],
+        reason="change",
+        expected_change=0.0,
+    )
+
+
+def group_of(pack: Pack, fact_id: str) -> str | None:
+    """The group whose page asks this question, if any."""
+    return compiled(pack).group_of.get(fact_id)
 
 
 def applies(pack: Pack, facts: Facts, fact_id: str) -> bool:

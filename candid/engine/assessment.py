@@ -95,8 +95,36 @@ class QuestionOut(Out):
     options: list[OptionOut]
     minimum: int | None = None
     maximum: int | None = None
+    unknown_allowed: bool = True
+    """Whether to offer "I'm not sure" (false when an answer already says it)."""
     reason: str
     expected_gain_bits: float
+    expected_change: float = 0.0
+    """How much the answer is expected to change what the person is told (the choice's basis)."""
+
+
+class GroupItemOut(Out):
+    fact: str
+    label: str
+
+
+class GroupOut(Out):
+    """Several yes/no questions on one page: a ticked item is yes, an unticked one no."""
+
+    id: str
+    text: str
+    hint: str | None
+    none_label: str
+    items: list[GroupItemOut]
+    reason: str
+    expected_change: float
+
+
+class ProgressOut(Out):
+    answered: int
+    """Questions answered so far (each fact once, "not sure" included)."""
+    screens_left: int
+    """The engine's estimate of the pages still to come, this one included."""
 
 
 class AssumptionOut(Out):
@@ -117,6 +145,11 @@ class Assessment(Out):
     evaluation_stages: list[StageOut]
     questions_for_provider: list[str]
     next_question: QuestionOut | None
+    """The next question, or null when the interview is over. When `next_group` is set, this
+    is its first item, for clients that ask one question at a time."""
+    next_group: GroupOut | None = None
+    """The next page as a group of yes/no questions, for clients that can show one."""
+    progress: ProgressOut
     sources: dict[str, str]
 
     def to_json_dict(self) -> dict[str, object]:

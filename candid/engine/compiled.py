@@ -13,7 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from candid.engine.conditions import Facts, FactValue, Status, Test, compile_status, compile_test
+from candid.engine.conditions import (
+    Facts,
+    FactValue,
+    Reach,
+    Status,
+    Test,
+    compile_reach,
+    compile_status,
+    compile_test,
+)
 from candid.engine.facts import compile_contradictions
 from candid.knowledge.models import Cause, Fact, Likelihood, Pack
 
@@ -79,6 +88,9 @@ class CompiledRule:
     rank: int
     test: Test
     status: Status
+    reach: Reach
+    """`status` given the facts that will stay unknown: whether the questions still to ask
+    could make the rule hold."""
     facts: tuple[str, ...]
 
 
@@ -99,6 +111,8 @@ class CompiledPack:
     workup_stage: dict[str, tuple[str, Test | None]]
     stage_opens: dict[str, Test | None]
     ask_when: dict[str, Test]
+    group_of: dict[str, str]
+    """Fact id -> the question group it is asked in (interview.yaml `groups`)."""
     contradictions: list[tuple[Test, str, str]]
     inferences: tuple[tuple[str, Test, dict[str, FactValue]], ...]
     provider_question_tests: tuple[Test | None, ...]
@@ -232,12 +246,14 @@ def compile_pack(pack: Pack) -> CompiledPack:
     cause_ids = tuple(pack.causes)
     causes = tuple(_compile_cause(i, pack.causes[c]) for i, c in enumerate(cause_ids))
     level_rank: dict[str, int] = {name: lvl.rank for name, lvl in pack.urgency.levels.items()}
+    clinician = frozenset(f for f, x in pack.facts.items() if x.asked_by == "clinician")
     rules = tuple(
         CompiledRule(
             id=r.id,
             rank=level_rank[r.level],
             test=compile_test(r.when),
             status=compile_status(r.when),
+            reach=compile_reach(r.when),
             facts=tuple(sorted(r.when.fact_names())),
         )
         for r in pack.urgency.rules
@@ -272,6 +288,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             s.id: compile_test(s.opens_when) if s.opens_when else None for s in pack.stages
         },
         ask_when={fid: compile_test(f.ask_when) for fid, f in pack.facts.items() if f.ask_when},
+        group_of={fid: gid for gid, g in pack.interview.groups.items() for fid in g.items},
         contradictions=compile_contradictions(pack),
         inferences=tuple((x.id, compile_test(x.when), dict(x.set)) for x in pack.inferences),
         provider_question_tests=tuple(
@@ -299,7 +316,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             for i, c in enumerate(cause_ids)
             if (r := pack.causes[c].before_evaluation_rank) is not None
         },
-        clinician_facts=frozenset(f for f, x in pack.facts.items() if x.asked_by == "clinician"),
+        clinician_facts=clinician,
     )
 
 

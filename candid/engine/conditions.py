@@ -18,6 +18,7 @@ FactValue = bool | int | str
 Facts = Mapping[str, FactValue]
 Test = Callable[[Facts], bool]
 Status = Callable[[Facts], bool | None]
+Reach = Callable[[Facts, frozenset[str]], bool | None]
 
 
 def _typed(values: list[FactValue]) -> frozenset[tuple[type, FactValue]]:
@@ -58,11 +59,11 @@ def _matcher(m: Matcher) -> Callable[[FactValue], bool]:
     return lambda v: all(check(v) for check in checks)
 
 
-def _either(subs: list[Status], *, negate: bool) -> Status:
+def _either(subs: list[Reach], *, negate: bool) -> Reach:
     """any_of (or, negated, none_of) in three-valued logic."""
 
-    def status(facts: Facts) -> bool | None:
-        results = [sub(facts) for sub in subs]
+    def status(facts: Facts, never: frozenset[str]) -> bool | None:
+        results = [sub(facts, never) for sub in subs]
         if any(r is True for r in results):
             return not negate
         return negate if all(r is False for r in results) else None
@@ -70,20 +71,23 @@ def _either(subs: list[Status], *, negate: bool) -> Status:
     return status
 
 
-def compile_status(cond: Condition) -> Status:
-    """Three-valued: None when the answer depends on facts not yet known."""
-    parts: list[Status] = []
+def compile_reach(cond: Condition) -> Reach:
+    """Three-valued, like `compile_status`, with a second argument: the facts that will stay
+    unknown (exam findings in an interview with the person, questions that do not apply to
+    them). A comparison on one of those is false rather than open, so the result says
+    whether the condition can still come to hold through the questions left to ask."""
+    parts: list[Reach] = []
     for name, m in cond.facts.items():
         parts.append(_fact_status(name, m))
     if cond.any_of:
-        parts.append(_either([compile_status(c) for c in cond.any_of], negate=False))
+        parts.append(_either([compile_reach(c) for c in cond.any_of], negate=False))
     if cond.none_of:
-        parts.append(_either([compile_status(c) for c in cond.none_of], negate=True))
+        parts.append(_either([compile_reach(c) for c in cond.none_of], negate=True))
 
-    def status(facts: Facts) -> bool | None:
+    def status(facts: Facts, never: frozenset[str]) -> bool | None:
         unknown = False
         for part in parts:
-            r = part(facts)
+            r = part(facts, never)
             if r is False:
                 return False
             if r is None:
@@ -93,15 +97,22 @@ def compile_status(cond: Condition) -> Status:
     return status
 
 
-def _fact_status(name: str, m: Matcher) -> Status:
+def compile_status(cond: Condition) -> Status:
+    """Three-valued: None when the answer depends on facts not yet known."""
+    reach = compile_reach(cond)
+    nothing: frozenset[str] = frozenset()
+    return lambda facts: reach(facts, nothing)
+
+
+def _fact_status(name: str, m: Matcher) -> Reach:
     test = _matcher(m)
     wants_known = m.known
 
-    def status(facts: Facts) -> bool | None:
+    def status(facts: Facts, never: frozenset[str]) -> bool | None:
         value = facts.get(name)
         if value is None:
-            if wants_known is None:
-                return None
+            if name in never:
+                return wants_known is False
             # `known: true` may still become true later; `known: false` holds now but may not
             return None
         if wants_known is False:

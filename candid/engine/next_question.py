@@ -1,30 +1,46 @@
-"""Which question to ask next.
+"""Which question to ask next, and on what page (docs/interview.md).
 
-Order of business: the opening questions (emergencies first, then what sets the priors); then
-the question with the largest expected information gain about the causes; and before the
-interview may stop, every unanswered question that could still raise the urgency; last, the
-closing questions (what the person is told, not which cause fits). Asking stops when nothing
-left would change the picture.
+Order of business: the opening questions (emergencies first, on one page, then what sets the
+starting odds); any question that could still reveal an emergency; then the question most
+likely to change what the person is told (`decision.question_values`), while one is worth
+asking; then every question that could still raise the urgency, so none is dropped; last,
+the closing questions (what the person is told about meanwhile, not which cause fits).
+
+A question that belongs to a group (interview.yaml `groups`) is asked on the group's page,
+together with every other question of the group that applies to the person: the value of the
+question that was picked pays for the page, and the others cost a tick box each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
 
-from candid.engine.compiled import CompiledPack, FloatArray
+from candid.engine.compiled import CompiledPack, FloatArray, with_assumptions
 from candid.engine.conditions import Facts
+from candid.engine.decision import question_values
 from candid.engine.infer import Posterior
-from candid.engine.triage import Triage, open_rules
+from candid.engine.triage import Triage
+
+EMERGENCY_RANK = 3
 
 
 @dataclass(frozen=True)
 class Choice:
     fact: str
-    reason: str  # "opening", "red_flag", "information" or "closing"
+    reason: str  # "opening", "red_flag", "value" or "closing"
     expected_gain_bits: float
+    """Information about the causes the answer is expected to bring (for the record)."""
+    expected_change: float = 0.0
+    """Expected change in what the person is told (what the choice was made on)."""
+    group: str | None = None
+    """The group whose page asks this question, when it is asked on one."""
+    facts: tuple[str, ...] = ()
+    """Every question on the page: the group's that apply, or just `fact`."""
+    screens_left: int = 0
+    """The engine's estimate of the pages still to come after this one."""
 
 
 def _entropy_bits(q: FloatArray) -> FloatArray:
@@ -44,14 +60,7 @@ def askable(cp: CompiledPack, facts: Facts, fid: str, skipped: Collection[str]) 
 
 def information_gain(cp: CompiledPack, post: Posterior, candidates: list[str]) -> dict[str, float]:
     """Mutual information (bits) between each candidate's answer and which cause explains
-    the bleeding.
-
-    For choosing questions the causes are treated as one mixture: the current probabilities,
-    normalised, say how likely each cause is to be the explanation, and P(answer | cause) is
-    the cause's ratio times the fact's baseline. That makes the expected gain a true mutual
-    information (never negative), which the coexisting-causes posterior cannot give cheaply.
-    All answers of all candidates are scored in one matrix.
-    """
+    the bleeding, treating the causes' normalised probabilities as one mixture."""
     evidence = [cp.evidence[f] for f in candidates if f in cp.evidence]
     total = float(post.probability.sum())
     if not evidence or total <= 0:
@@ -69,6 +78,29 @@ def information_gain(cp: CompiledPack, post: Posterior, candidates: list[str]) -
     return gains
 
 
+def could_raise_urgency(
+    cp: CompiledPack, facts: Facts, rank: int, skipped: Collection[str]
+) -> list[tuple[int, str]]:
+    """(rule rank, question) for every unanswered question the person could be asked that
+    could still make a rule more urgent than `rank` hold, most urgent rule first. A rule
+    that needs an exam or test result to hold is left to the clinician: the interview
+    cannot reach it."""
+    effective, _ = with_assumptions(cp, facts)
+    never = frozenset(
+        f for f in cp.pack.facts if f not in effective and not askable(cp, facts, f, skipped)
+    )
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for rule in sorted(cp.rules, key=lambda r: -r.rank):
+        if rule.rank <= rank or rule.reach(effective, never) is not None:
+            continue
+        for fid in rule.facts:
+            if fid not in seen and fid not in effective and askable(cp, facts, fid, skipped):
+                seen.add(fid)
+                out.append((rule.rank, fid))
+    return out
+
+
 def next_question(
     cp: CompiledPack,
     facts: Facts,
@@ -79,28 +111,62 @@ def next_question(
     if tri.is_emergency:
         return None  # red flags interrupt: say what to do now, ask nothing more
     settings = cp.pack.interview
+
+    def ask(fid: str) -> bool:
+        return askable(cp, facts, fid, skipped)
+
+    cover = could_raise_urgency(cp, facts, tri.rank, skipped)
+    opening = [f for f in settings.opening if ask(f)]
+    emergencies = [f for rank, f in cover if rank >= EMERGENCY_RANK]
+    closing = [f for f in settings.closing if ask(f)]
+    candidates = [
+        f for f in cp.pack.facts if ask(f) and f not in settings.closing and f not in opening
+    ]
     answered = len(facts) + len(skipped)
-    for fid in settings.opening:
-        if askable(cp, facts, fid, skipped):
-            return Choice(fid, "opening", 0.0)
-    flags = open_rules(cp, facts, tri.rank)
-    for rank in (3,):  # emergencies that unanswered questions could still reveal come first
-        for rule_rank, missing in flags:
-            if rule_rank >= rank:
-                for fid in missing:
-                    if askable(cp, facts, fid, skipped):
-                        return Choice(fid, "red_flag", 0.0)
-    candidates = [f for f in cp.evidence if askable(cp, facts, f, skipped)]
-    gains = information_gain(cp, post, candidates)
-    if gains and answered < settings.max_questions + len(settings.opening):
-        best = max(gains, key=lambda f: gains[f])
-        if gains[best] >= settings.stop_below_bits:
-            return Choice(best, "information", gains[best])
-    for _, missing in flags:
-        for fid in missing:
-            if askable(cp, facts, fid, skipped):
-                return Choice(fid, "red_flag", gains.get(fid, 0.0))
-    for fid in settings.closing:
-        if askable(cp, facts, fid, skipped):
-            return Choice(fid, "closing", 0.0)
-    return None
+    values: dict[str, float] = {}
+    if not opening and not emergencies and answered < settings.max_questions:
+        values = question_values(cp, facts, post, candidates)
+    # A page is worth what its questions are worth together: a group of tick boxes answers
+    # several at once, so it is chosen by the sum of its questions' values.
+    page_value: dict[str, float] = {}
+    for f, v in values.items():
+        page_value[_screen(cp, f)] = page_value.get(_screen(cp, f), 0.0) + v
+    worth = sorted(
+        (f for f, v in values.items() if page_value[_screen(cp, f)] >= settings.stop_below_value),
+        key=lambda f: (-page_value[_screen(cp, f)], -values[f]),
+    )
+    queue = [
+        *((f, "opening") for f in opening),
+        *((f, "red_flag") for f in emergencies),
+        *((f, "value") for f in worth),
+        *((f, "red_flag") for _, f in cover),
+        *((f, "closing") for f in closing),
+    ]
+    if not queue:
+        return None
+    fact, reason = queue[0]
+    page = _page(cp, fact, ask)
+    left = {_screen(cp, f) for f, _ in queue if f not in page} - {_screen(cp, fact)}
+    gains = information_gain(cp, post, [fact]) if fact in cp.evidence else {}
+    return Choice(
+        fact=fact,
+        reason=reason,
+        expected_gain_bits=gains.get(fact, 0.0),
+        expected_change=page_value.get(_screen(cp, fact), values.get(fact, 0.0)),
+        group=cp.group_of.get(fact) if len(page) > 1 else None,
+        facts=page,
+        screens_left=len(left),
+    )
+
+
+def _page(cp: CompiledPack, fact: str, ask: Callable[[str], bool]) -> tuple[str, ...]:
+    """The questions asked on the page that asks `fact`: its group's that apply, or itself."""
+    group = cp.group_of.get(fact)
+    if group is None:
+        return (fact,)
+    members = tuple(f for f in cp.pack.interview.groups[group].items if ask(f))
+    return members if len(members) > 1 else (fact,)
+
+
+def _screen(cp: CompiledPack, fact: str) -> str:
+    return cp.group_of.get(fact, fact)

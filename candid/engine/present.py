@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-
 from candid.engine.compiled import SITES, CompiledPack
 from candid.engine.conditions import Facts, FactValue
 from candid.engine.explain import answer_label, evidence_by_cause, prior_reason
 from candid.engine.infer import Posterior
 from candid.engine.next_question import Choice
+from candid.engine.ranking import ranking
 from candid.engine.triage import Triage
 from candid.engine.workup import open_stages, workup
 
@@ -119,6 +118,7 @@ def present(
     choice: Choice | None,
     lang: str,
     detail: Detail,
+    answered: int = 0,
 ) -> Data:
     pack = cp.pack
     tx = texts(cp, lang)
@@ -147,6 +147,11 @@ def present(
         "evaluation_stages": _stages(cp, tx, opened),
         "questions_for_provider": _provider_questions(cp, tx, facts, causes),
         "next_question": _question(cp, tx, choice),
+        "next_group": _group(cp, tx, choice),
+        "progress": {
+            "answered": answered,
+            "screens_left": 0 if choice is None else choice.screens_left + 1,
+        },
         "sources": {key: pack.sources[key].citation for key in sorted(cited)},
     }
 
@@ -269,20 +274,6 @@ def _causes(
     return out
 
 
-def ranking(cp: CompiledPack, facts: Facts, post: Posterior) -> list[int]:
-    """Causes by probability; before any exam or test result, a cause with a
-    `before_evaluation_rank` is moved down to that position (never up)."""
-    order: list[int] = np.argsort(-post.probability, kind="stable").tolist()
-    if any(f in cp.clinician_facts for f in facts):
-        return order
-    for k, position in cp.before_evaluation_rank.items():
-        current = order.index(k)
-        target = max(current, position - 1)
-        if target != current:
-            order.insert(target, order.pop(current))
-    return order
-
-
 def _provider_questions(cp: CompiledPack, tx: Texts, facts: Facts, causes: list[Data]) -> list[str]:
     out: list[str] = []
     for text, test in zip(tx.provider_questions, cp.provider_question_tests, strict=True):
@@ -302,6 +293,22 @@ def _question(cp: CompiledPack, tx: Texts, choice: Choice | None) -> Data | None
         **question_text(cp, tx, choice.fact),
         "reason": choice.reason,
         "expected_gain_bits": round(choice.expected_gain_bits, 4),
+        "expected_change": round(choice.expected_change, 4),
+    }
+
+
+def _group(cp: CompiledPack, tx: Texts, choice: Choice | None) -> Data | None:
+    if choice is None or choice.group is None:
+        return None
+    group = cp.pack.interview.groups[choice.group]
+    return {
+        "id": choice.group,
+        "text": group.question.get(tx.lang),
+        "hint": group.hint.get(tx.lang) if group.hint else None,
+        "none_label": group.none.get(tx.lang),
+        "items": [{"fact": f, "label": group.items[f].get(tx.lang)} for f in choice.facts],
+        "reason": choice.reason,
+        "expected_change": round(choice.expected_change, 4),
     }
 
 
@@ -331,6 +338,7 @@ def question_text(cp: CompiledPack, tx: Texts, fact_id: str) -> Data:
             "options": options,
             "minimum": fact.minimum,
             "maximum": fact.maximum,
+            "unknown_allowed": fact.unknown_allowed,
         }
         tx.questions[fact_id] = found
     return found

@@ -25,18 +25,3 @@ def triage(cp: CompiledPack, facts: Facts) -> Triage:
     fired.sort(key=lambda r: -r.rank)  # stable: pack order within a level
     rank = max((r.rank for r in fired), default=0)
     return Triage(level=cp.rank_level[rank], rank=rank, fired=tuple(r.id for r in fired))
-
-
-def open_rules(cp: CompiledPack, facts: Facts, above_rank: int) -> list[tuple[int, list[str]]]:
-    """Rules more urgent than `above_rank` that unanswered questions could still make hold,
-    with those questions; the interview must ask them before it may stop."""
-    out: list[tuple[int, list[str]]] = []
-    for rule in cp.rules:
-        if rule.rank <= above_rank:
-            continue
-        if rule.status(facts) is None:
-            missing = [f for f in rule.facts if f not in facts]
-            if missing:
-                out.append((rule.rank, missing))
-    out.sort(key=lambda item: -item[0])
-    return out

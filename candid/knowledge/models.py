@@ -244,6 +244,8 @@ class Fact(Strict):
     ask_when: Condition | None = None
     baseline: Baseline | None = None
     context: bool = False
+    own_page: bool = False
+    """Never asked in a group: a sensitive question keeps its own page and wording."""
     superseded_by: list[str] = Field(default_factory=list)
     """Facts whose known result replaces this one as evidence (a cytology result replaces the
     memory of the last screening), so the same information is not counted twice."""
@@ -338,12 +340,45 @@ class StageSpec(Strict):
     sources: list[str]
 
 
+class QuestionGroup(Strict):
+    """Yes/no questions asked on one page as "Do any of these apply?" with a box each and
+    "None of these": a ticked box answers yes, an unticked one no (the NHS 111 pattern)."""
+
+    question: Text
+    hint: Text | None = None
+    none: Text
+    """The exclusive "none of these" answer."""
+    items: dict[str, Text]
+    """Fact id -> the short statement next to its box, in the person's words."""
+
+
+class ValueWeights(Strict):
+    """How much each change to what the person is told is worth when choosing questions
+    (docs/interview.md): a question's value is the expected sum over its answers."""
+
+    urgency_level: Annotated[float, Field(gt=0.0)]
+    """Per level the urgency would move."""
+    check: Annotated[float, Field(gt=0.0)]
+    """Per evaluation that would be added to or dropped from the checks to offer."""
+    top_cause: Annotated[float, Field(gt=0.0)]
+    """Another cause would be shown first."""
+    top_three: Annotated[float, Field(gt=0.0)]
+    """Per cause that would enter the first three."""
+    margin: Annotated[float, Field(ge=1.0)]
+    """How many times more likely a cause must become than the one it displaces for the
+    change to count (ties flip on any answer and change nothing a person acts on)."""
+
+
 class Interview(Strict):
     opening: list[str]
     closing: list[str] = Field(default_factory=list)
     """Asked once nothing else is worth asking: facts that shape what the person is told (how
     this affects their sex life) rather than which cause fits."""
-    stop_below_bits: Annotated[float, Field(gt=0.0)]
+    groups: dict[str, QuestionGroup] = Field(default_factory=dict)
+    value: ValueWeights
+    stop_below_value: Annotated[float, Field(gt=0.0)]
+    """Stop once no question left has at least this expected value (and every question that
+    could raise the urgency has been asked)."""
     max_questions: Annotated[int, Field(gt=0)]
     ruled_out_below: Annotated[float, Field(gt=0.0, lt=1.0)]
     display_at_least: Annotated[float, Field(gt=0.0, lt=1.0)]

@@ -90,6 +90,29 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
                 yield Problem("interview.yaml", key, f"unknown fact '{fid}'")
             elif pack.facts[fid].asked_by != "patient":
                 yield Problem("interview.yaml", key, f"'{fid}' is not asked of the person")
+    yield from _groups(pack)
+
+
+def _groups(pack: Pack) -> Iterator[Problem]:
+    """A group holds yes/no questions put to the person, none of them sensitive, each in one
+    group only (a fact answered on two pages could get two answers)."""
+    seen: dict[str, str] = {}
+    for gid, group in pack.interview.groups.items():
+        if len(group.items) < 2:
+            yield Problem("interview.yaml", f"groups.{gid}", "a group needs at least two items")
+        for fid in group.items:
+            where = f"groups.{gid}.items.{fid}"
+            fact = pack.facts.get(fid)
+            if fact is None:
+                yield Problem("interview.yaml", where, "unknown fact")
+                continue
+            if fact.asked_by != "patient" or fact.type != "boolean":
+                yield Problem("interview.yaml", where, "only yes/no questions to the person")
+            if fact.own_page:
+                yield Problem("interview.yaml", where, "this question keeps its own page")
+            if fid in seen:
+                yield Problem("interview.yaml", where, f"already in group '{seen[fid]}'")
+            seen[fid] = gid
 
 
 def bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:

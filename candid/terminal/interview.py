@@ -1,12 +1,13 @@
-"""The interactive interview: ask what the engine says is most useful, one question at a
-time, until an emergency interrupts or nothing would change the picture."""
+"""The interactive interview: ask what the engine says is most useful, a page at a time (one
+question, or a group of yes/no questions answered by number), until an emergency interrupts
+or nothing left would change what the person is told."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
 from candid.engine import Assessment, assess
-from candid.engine.assessment import QuestionOut
+from candid.engine.assessment import GroupOut, QuestionOut
 from candid.engine.conditions import FactValue
 from candid.knowledge.models import Pack
 from candid.terminal.report import render
@@ -32,17 +33,38 @@ BAD_NUMBER = {
     "en": "Please type a whole number from {lo} to {hi}, ? if you are not sure, or b to go back.",
     "es": "Escriba un número entero de {lo} a {hi}, ? si no lo sabe, o b para volver.",
 }
-COUNTER = {"en": "Question {n}", "es": "Pregunta {n}"}
+BAD_GROUP = {
+    "en": "Type the numbers that apply, separated by spaces, 0 for none of these, or b to go back.",
+    "es": (
+        "Escriba los números que correspondan, separados por espacios, 0 si no es ninguno, "
+        "o b para volver."
+    ),
+}
+GROUP_HOW = {
+    "en": "Type the numbers of every one that applies (for example: 1 3), or 0 for none.",
+    "es": (
+        "Escriba los números de todo lo que corresponda (por ejemplo: 1 3), o 0 si no es ninguno."
+    ),
+}
+LEFT = {
+    "en": ("Last question", "About {n} more after this one"),
+    "es": ("Última pregunta", "Quedan unas {n} más después de esta"),
+}
+
+
+def _progress(lang: str, left: int) -> str:
+    last, more = LEFT[lang]
+    return last if left <= 0 else more.format(n=left)
 
 
 class Back(Exception):
     """The person asked to return to the previous question."""
 
 
-def ask(console: Console, q: QuestionOut, lang: str, number: int) -> FactValue | None:
+def ask(console: Console, q: QuestionOut, lang: str, left: int) -> FactValue | None:
     """One question; None means 'not sure'. Raises Back for 'b'. Re-asks on invalid input."""
     console.print()
-    console.print(COUNTER[lang].format(n=number), style="dim")
+    console.print(_progress(lang, left), style="dim")
     console.print(f"[bold]{q.text}[/bold]")
     if q.hint:
         console.print(f"[dim]{q.hint}[/dim]")
@@ -53,48 +75,79 @@ def ask(console: Console, q: QuestionOut, lang: str, number: int) -> FactValue |
                 return None
             if raw.lower() == "b":
                 raise Back
-            if raw.isdigit() and q.minimum is not None and q.maximum is not None:
+            if raw.isascii() and raw.isdigit() and len(raw) <= 6 and q.maximum is not None:
                 value = int(raw)
-                if q.minimum <= value <= q.maximum:
+                if (q.minimum or 0) <= value <= q.maximum:
                     return value
             console.print(BAD_NUMBER[lang].format(lo=q.minimum, hi=q.maximum), style="yellow")
     for i, option in enumerate(q.options, start=1):
         console.print(f"  {i}. {option.label}")
-    console.print(f"  ?. {UNSURE[lang]}")
+    if q.unknown_allowed:
+        console.print(f"  ?. {UNSURE[lang]}")
     while True:
         raw = console.input("> ").strip().lower()
-        if raw == "?":
+        if raw == "?" and q.unknown_allowed:
             return None
         if raw == "b":
             raise Back
-        if raw.isdigit() and 1 <= int(raw) <= len(q.options):
+        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(q.options):
             return q.options[int(raw) - 1].value
         console.print(BAD[lang], style="yellow")
+
+
+def ask_group(console: Console, group: GroupOut, lang: str, left: int) -> dict[str, bool]:
+    """A group of yes/no questions: the numbers typed are yes, the rest no. Raises Back."""
+    console.print()
+    console.print(_progress(lang, left), style="dim")
+    console.print(f"[bold]{group.text}[/bold]")
+    console.print(f"[dim]{GROUP_HOW[lang]}[/dim]")
+    for i, item in enumerate(group.items, start=1):
+        console.print(f"  {i}. {item.label}")
+    console.print(f"  0. {group.none_label}")
+    while True:
+        raw = console.input("> ").strip().lower()
+        if raw == "b":
+            raise Back
+        parts = raw.replace(",", " ").split()
+        if parts and all(p.isascii() and p.isdigit() for p in parts):
+            numbers = {int(p) for p in parts}
+            if numbers == {0}:
+                return {item.fact: False for item in group.items}
+            if 0 not in numbers and all(1 <= n <= len(group.items) for n in numbers):
+                return {item.fact: i in numbers for i, item in enumerate(group.items, start=1)}
+        console.print(BAD_GROUP[lang], style="yellow")
 
 
 def run_interview(pack: Pack, console: Console, lang: str = "en") -> Assessment:
     console.print(INTRO[lang])
     facts: dict[str, FactValue] = {}
     skipped: list[str] = []
-    history: list[str] = []  # facts in the order they were asked, for going back
+    history: list[list[str]] = []  # the questions of each page, in order, for going back
     while True:
         result = assess(pack, facts, lang=lang, skipped=skipped)
         if result.urgency.interrupt or result.next_question is None:
             console.print()
             render(result, console)
             return result
-        q = result.next_question
+        left = result.progress.screens_left - 1
         try:
-            answer = ask(console, q, lang, len(history) + 1)
+            if result.next_group is not None:
+                answers: dict[str, FactValue | None] = dict(
+                    ask_group(console, result.next_group, lang, left)
+                )
+            else:
+                q = result.next_question
+                answers = {q.fact: ask(console, q, lang, left)}
         except Back:
             if history:
-                last = history.pop()
-                facts.pop(last, None)
-                if last in skipped:
-                    skipped.remove(last)
+                for last in history.pop():
+                    facts.pop(last, None)
+                    if last in skipped:
+                        skipped.remove(last)
             continue
-        history.append(q.fact)
-        if answer is None:
-            skipped.append(q.fact)
-        else:
-            facts[q.fact] = answer
+        history.append(list(answers))
+        for fact, answer in answers.items():
+            if answer is None:
+                skipped.append(fact)
+            else:
+                facts[fact] = answer

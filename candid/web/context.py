@@ -129,7 +129,7 @@ class Page:
         html = env.get_template(template).render(
             _=_,
             gettext=_,
-            ngettext=lambda s, p, n: _(s) if n == 1 else _(p),
+            ngettext=i18n.ngettext_for(self.lang),
             lang=self.lang,
             other_languages=[
                 (code, i18n.NAMES[code]) for code in i18n.LANGUAGES if code != self.lang

@@ -40,6 +40,11 @@ def gettext_for(lang: str) -> Callable[[str], str]:
     return translations(lang if lang in LANGUAGES else "en").gettext
 
 
+def ngettext_for(lang: str) -> Callable[[str, str, int], str]:
+    """Plural forms by the catalog's own rule (Plural-Forms), not a guess from English."""
+    return translations(lang if lang in LANGUAGES else "en").ngettext
+
+
 def pick_language(query: str | None, cookie: str | None, accept: str | None) -> str:
     """An explicit choice (link), then the remembered one, then the browser's preference."""
     for choice in (query, cookie):

@@ -94,6 +94,20 @@ def fact_of(page: Page) -> str | None:
     return path.removeprefix("/questions/") if path.startswith("/questions/") else None
 
 
+def group_of(page: Page) -> str | None:
+    path = path_of(page)
+    return path.removeprefix("/groups/") if path.startswith("/groups/") else None
+
+
+def group_items(page: Page) -> list[str]:
+    return [
+        str(v)
+        for v in page.locator('main input[name="ticked"]').evaluate_all(
+            "els => els.map(e => e.value)"
+        )
+    ]
+
+
 def submit(page: Page, control: Locator) -> None:
     """Click a control that submits a form or follows a link, and wait for the next page."""
     with page.expect_navigation():
@@ -126,15 +140,37 @@ def answer(page: Page, value: str) -> None:
     submit(page, continue_button(page))
 
 
+def tick(page: Page, facts: list[str]) -> None:
+    """Answer a group page as a person would: click the label of each box that applies, or
+    of "None of these", then the button."""
+    if facts:
+        for fact in facts:
+            page.locator(f'label[for="{fact}"]').click()
+            assert page.locator(f"input#{fact}").is_checked()
+    else:
+        none = page.locator('main input[name="none"]')
+        page.locator(f'label[for="{none.get_attribute("id")}"]').click()
+        assert none.is_checked()
+    submit(page, page.locator('main form[action^="/groups/"] button[type="submit"]'))
+
+
 def run_interview(page: Page, answers: Mapping[str, str], limit: int = MAX_QUESTIONS) -> list[str]:
-    """Answer question after question until the app leaves /questions/; returns the facts asked."""
+    """Answer page after page until the app leaves the questions; returns the facts asked
+    (a box is ticked when the persona's answer to it is "true")."""
     asked: list[str] = []
-    while (fact := fact_of(page)) is not None:
+    while True:
         assert len(asked) < limit, f"still asking after {limit} questions: {asked}"
-        assert asked.count(fact) < 2, f"{fact} asked again (an answer was refused?): {asked}"
-        asked.append(fact)
-        answer(page, pick(answers, fact))
-    return asked
+        if (fact := fact_of(page)) is not None:
+            assert asked.count(fact) < 1, f"{fact} asked again (an answer was refused?): {asked}"
+            asked.append(fact)
+            answer(page, pick(answers, fact))
+        elif group_of(page) is not None:
+            items = group_items(page)
+            assert not set(items) & set(asked), f"{items} asked again: {asked}"
+            asked += items
+            tick(page, [f for f in items if pick(answers, f) == "true"])
+        else:
+            return asked
 
 
 def csrf_of(html: str) -> str:
@@ -153,10 +189,22 @@ def interview_over_http(
     response = req.post("/start", form={"csrf": csrf})
     for count in range(MAX_QUESTIONS + 1):
         path = urlparse(response.url).path
-        if not path.startswith("/questions/") or count == stop_after:
+        if not path.startswith(("/questions/", "/groups/")) or count == stop_after:
             return path
-        fact = path.removeprefix("/questions/")
-        response = req.post(path, form={"csrf": csrf, "answer": pick(answers, fact)})
+        if path.startswith("/groups/"):
+            boxes = BeautifulSoup(response.text(), "html.parser").select("input[name=ticked]")
+            ticked = [str(b["value"]) for b in boxes if pick(answers, str(b["value"])) == "true"]
+            # One "ticked" field per box, as a browser sends them (a form dict has one value
+            # per key); the token and fact ids are URL-safe.
+            fields = [f"ticked={t}" for t in ticked] or ["none=yes"]
+            response = req.post(
+                path,
+                data="&".join([f"csrf={csrf}", *fields]),
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            )
+        else:
+            fact = path.removeprefix("/questions/")
+            response = req.post(path, form={"csrf": csrf, "answer": pick(answers, fact)})
         assert response.ok, f"{path}: {response.status}"
     raise AssertionError(f"still asking after {MAX_QUESTIONS} questions")
 

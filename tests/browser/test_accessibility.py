@@ -53,6 +53,13 @@ def question_with_error(fact: str, stop_after: int, typed: str | None = None) ->
     return setup
 
 
+def group_with_error(page: Page, context: BrowserContext) -> None:
+    """Continue pressed with no box ticked: the error summary and the message on the group."""
+    interview_over_http(context, YOUNG.answers, stop_after=0)
+    page.goto(GROUP)
+    submit(page, page.locator('main form[action^="/groups/"] button[type="submit"]'))
+
+
 def feedback_with_errors(page: Page, context: BrowserContext) -> None:
     page.goto("/feedback")
     page.locator("#comment").fill("x" * 1001)
@@ -163,12 +170,17 @@ class Case:
 
 
 FIRST, AGE, PREGNANT_Q = "/questions/heavy_bleeding_now", "/questions/age", "/questions/pregnant"
+GROUP, BODY = "/groups/right_now", "/groups/body"
 GUIDES = ("comfort", "meanwhile", "where-bleeding-comes-from")
 CASES = [
     Case("start", visit("/"), "/"),
     Case("start, Spanish", visit("/?lang=es"), "/"),
     Case("start, after deleting", visit("/?deleted=true"), "/"),
     Case("start, resuming", after_interview(YOUNG.answers, "/", stop_after=2), "/"),
+    Case("group page", after_interview({}, GROUP, 0), GROUP),
+    Case("group page, Spanish", after_interview({}, f"{GROUP}?lang=es", 0), GROUP),
+    Case("group page with an error", group_with_error, GROUP),
+    Case("group page, seven boxes", after_interview(YOUNG.answers, BODY, 3), BODY),
     Case("radio question", after_interview({}, "/questions/heavy_bleeding_now", 0), FIRST),
     Case("radio question, answered", answered_by_click, FIRST),
     Case("radio question, Spanish", question_in_spanish, "/questions/has_uterus"),

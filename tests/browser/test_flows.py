@@ -19,6 +19,8 @@ from tests.browser.helpers import (
     Traffic,
     answer,
     fact_of,
+    group_items,
+    group_of,
     interview_over_http,
     path_of,
     pick,
@@ -26,6 +28,7 @@ from tests.browser.helpers import (
     start,
     submit,
     text_before,
+    tick,
 )
 from tests.browser.test_personas import PERSONAS
 
@@ -33,10 +36,15 @@ YOUNG, OLDER, PREGNANT = PERSONAS
 
 
 def emergency_openers() -> list[str]:
-    """Opening questions whose "yes" alone is an emergency (urgency.yaml)."""
+    """The first page's questions, each of whose "yes" alone is an emergency (urgency.yaml)."""
+    (first,) = [
+        list(group.items)
+        for group in PACK.interview.groups.values()
+        if PACK.interview.opening[0] in group.items
+    ]
     return [
         fact
-        for fact in PACK.interview.opening
+        for fact in first
         if any(
             rule.level == "emergency"
             and set(rule.when.facts) == {fact}
@@ -46,7 +54,7 @@ def emergency_openers() -> list[str]:
     ]
 
 
-def test_the_interview_opens_with_the_emergency_questions() -> None:
+def test_the_interview_opens_with_the_emergency_questions_on_one_page() -> None:
     assert emergency_openers() == PACK.interview.opening[:3]
 
 
@@ -55,10 +63,8 @@ def test_an_emergency_answer_interrupts_with_the_emergency_card_first(
     page: Page, server: LiveServer, traffic: Traffic, fact: str
 ) -> None:
     start(page)
-    while fact_of(page) != fact:
-        assert fact_of(page) in emergency_openers(), f"unexpected question at {page.url}"
-        answer(page, "false")
-    answer(page, "true")
+    assert group_of(page) is not None and group_items(page) == emergency_openers()
+    tick(page, [fact])
 
     assert path_of(page) == "/emergency"
     card = page.locator("main .nhsuk-card--care").first
@@ -74,6 +80,27 @@ def test_an_emergency_answer_interrupts_with_the_emergency_card_first(
     reason = next(r for r in PACK.urgency.rules if r.id == fact).reason.get("en")
     assert reason in card.inner_text()
     assert not traffic.third_party(server.url)
+
+
+def test_a_group_page_tick_none_back_and_change(page: Page, server: LiveServer) -> None:
+    """Tick a box, go back, see it ticked, change to "None of these"; the change sticks, and
+    check your answers lists each box as its own answer."""
+    start(page)
+    tick(page, [])
+    assert fact_of(page) == "age"
+    submit(page, page.locator(".nhsuk-back-link__link"))
+    assert group_of(page) == "right_now"
+    assert page.locator('main input[name="none"]').is_checked()
+    tick(page, ["severe_abdominal_pain"])
+    assert path_of(page) == "/emergency"
+    page.goto("/groups/right_now")
+    assert page.locator("input#severe_abdominal_pain").is_checked()
+    page.locator("label[for='severe_abdominal_pain']").click()  # untick
+    tick(page, [])
+    assert fact_of(page) == "age"
+    page.goto("/check")
+    for fact in emergency_openers():
+        assert answer_row(page, fact) == "No"
 
 
 def answer_row(page: Page, fact: str) -> str:
@@ -94,19 +121,20 @@ def label_of(fact: str, value: str, lang: str = "en") -> str:
 
 
 @pytest.mark.parametrize(
-    ("fact", "new", "then_asked"),
+    ("who", "fact", "new", "then_asked"),
     [
-        ("bleeding_amount", "light", None),
+        ("young", "bleeding_amount", "light", None),
         # No womb: the cervix question becomes relevant, the pregnancy one no longer applies.
-        ("has_uterus", "false", "has_cervix"),
+        ("older", "has_uterus", "false", "has_cervix"),
     ],
 )
 def test_changing_an_answer_from_check_your_answers(
-    page: Page, context: BrowserContext, fact: str, new: str, then_asked: str | None
+    page: Page, context: BrowserContext, who: str, fact: str, new: str, then_asked: str | None
 ) -> None:
-    assert interview_over_http(context, YOUNG.answers) == "/check"
+    persona = YOUNG if who == "young" else OLDER
+    assert interview_over_http(context, persona.answers) == "/check"
     page.goto("/check")
-    old = pick(YOUNG.answers, fact)
+    old = pick(persona.answers, fact)
     assert answer_row(page, fact) == label_of(fact, old)
 
     submit(page, page.locator(f'main a[href="/questions/{fact}?change=true"]'))
@@ -118,11 +146,12 @@ def test_changing_an_answer_from_check_your_answers(
     if then_asked is not None:
         assert fact_of(page) == then_asked, f"expected {then_asked} next, got {page.url}"
         assert page.url.endswith("?change=true")
-    asked = run_interview(page, YOUNG.answers)
+    asked = run_interview(page, persona.answers)
     assert path_of(page) == "/check", f"ended on {page.url} after {asked}"
     assert answer_row(page, fact) == label_of(fact, new)
     if then_asked is not None:
-        assert answer_row(page, then_asked) == label_of(then_asked, pick(YOUNG.answers, then_asked))
+        expected = label_of(then_asked, pick(persona.answers, then_asked))
+        assert answer_row(page, then_asked) == expected
         assert page.locator('a[href="/questions/pregnant?change=true"]').count() == 0
 
 
@@ -130,12 +159,11 @@ def test_switching_to_spanish_keeps_the_answers(page: Page) -> None:
     start(page)
     given = {"heavy_bleeding_now": "false", "dizziness_or_fainting": "false"}
     given |= {"severe_abdominal_pain": "false", "age": "30"}
-    asked: list[str] = []
-    for _ in given:
-        fact = fact_of(page)
-        assert fact in given, f"unexpected question at {page.url}"
-        asked.append(fact)
-        answer(page, given[fact])
+    asked = group_items(page)
+    tick(page, [])
+    assert fact_of(page) == "age"
+    asked.append("age")
+    answer(page, "30")
     fact = fact_of(page)
     assert fact == "has_uterus"
     assert page.locator("html").get_attribute("lang") == "en"
@@ -177,10 +205,11 @@ def session_of(context: BrowserContext, server: LiveServer) -> Interview:
 
 def test_delete_my_answers(page: Page, context: BrowserContext, server: LiveServer) -> None:
     start(page)
-    for _ in range(4):
+    tick(page, [])
+    for _ in range(2):
         answer(page, pick(YOUNG.answers, fact_of(page) or ""))
     before = session_of(context, server)
-    assert len(before.order) == 4 and before.facts
+    assert len(before.order) == 5 and before.facts
 
     submit(page, page.get_by_role("button", name="Delete my answers"))
     assert path_of(page) == "/" and "deleted=true" in page.url
@@ -233,15 +262,36 @@ def press_enter(page: Page) -> None:
         page.keyboard.press("Enter")
 
 
+def keyboard_group(page: Page, ticked: list[str]) -> None:
+    """Tab through a group page's boxes, Space on those that apply (or on "None of these"),
+    and stop on the Continue button."""
+    wanted = set(ticked) or {"yes"}  # the none box's value
+    chosen: set[str] = set()
+    while chosen != wanted:
+        state = tab_to(page, lambda f: f["type"] == "checkbox", "a box")
+        if state["value"] in wanted and not state["checked"]:
+            page.keyboard.press("Space")
+            assert focused(page)["checked"], f"{state['value']} not ticked"
+            chosen.add(state["value"])
+    tab_to(page, lambda f: f["type"] == "submit" and not f["name"], "Continue")
+
+
 def test_keyboard_only_from_start_to_results(page: Page) -> None:
     page.goto("/")
     tab_to(page, lambda f: f["text"] == "Start now", "the start button")
     press_enter(page)
 
     asked: list[str] = []
-    while (fact := fact_of(page)) is not None:
+    while (fact := fact_of(page) or group_of(page)) is not None:
         assert len(asked) < 45, f"still asking after 45 questions: {asked}"
         asked.append(fact)
+        if group_of(page) is not None:
+            keyboard_group(
+                page, [f for f in group_items(page) if pick(PREGNANT.answers, f) == "true"]
+            )
+            press_enter(page)
+            assert group_of(page) != fact, f"{fact}: the answers were not accepted"
+            continue
         value = pick(PREGNANT.answers, fact)
         state = tab_to(page, lambda f: f["name"] in ("answer", "unsure"), "the answer")
         if state["type"] == "text":

@@ -15,7 +15,6 @@ from tests.browser.helpers import (
     LEVEL_LABEL,
     LEVEL_RANK,
     PACK,
-    UNSURE,
     LiveServer,
     Traffic,
     causes_shown,
@@ -48,7 +47,7 @@ PERSONAS = [
             "hormonal_contraception": "combined",
             "bleeding_amount": "spotting",
             "new_or_multiple_partners": "true",
-            "cervical_screening": UNSURE,
+            "cervical_screening": "unknown",
         },
         at_least="routine",
         any_of_causes=("cervical_ectropion", "chlamydia"),
@@ -90,7 +89,7 @@ def test_persona_from_start_to_pdf(
     page: Page, server: LiveServer, traffic: Traffic, tmp_path: Path, persona: Persona
 ) -> None:
     start(page)
-    assert path_of(page) == "/questions/heavy_bleeding_now", "the interview opens with red flags"
+    assert path_of(page) == "/groups/right_now", "the interview opens with the red flags"
     asked = run_interview(page, persona.answers)
     assert path_of(page) == "/check", f"ended on {page.url} after {asked}"
     rows = page.locator("main .nhsuk-summary-list__row")

@@ -43,6 +43,29 @@ def fact_of(r: Response) -> str | None:
     return m.group(1) if m else None
 
 
+def group_of(r: Response) -> str | None:
+    m = re.fullmatch(r".*/groups/(\w+)", str(r.url).split("?")[0])
+    return m.group(1) if m else None
+
+
+def group_items(r: Response) -> list[str]:
+    """The facts a group page asks, in the order shown."""
+    return [str(i["value"]) for i in soup(r).select("input[name=ticked]")]
+
+
+def tick(client: TestClient, r: Response, ticked: list[str]) -> Response:
+    """Answer a group page: tick these boxes, or "None of these" when the list is empty."""
+    gid = group_of(r)
+    assert gid is not None, f"not on a group page: {r.url}"
+    data: dict[str, str | list[str]] = {"csrf": csrf(r)}
+    if ticked:
+        data["ticked"] = ticked
+    else:
+        data["none"] = "yes"
+    out: Response = client.post(f"/groups/{gid}", data=data)
+    return out
+
+
 def start(client: TestClient) -> Response:
     home = client.get("/")
     r: Response = client.post("/start", data={"csrf": csrf(home)})
@@ -59,15 +82,36 @@ def answer(client: TestClient, r: Response, value: str, change: bool = False) ->
     return out
 
 
+def not_sure(r: Response) -> str:
+    """How this question page lets a person say they do not know: the "I'm not sure" option,
+    or the question's own answer that says so ("I don't know", "Maybe, I am not sure")."""
+    page = soup(r)
+    if page.select_one("input[name=answer][value=unsure], button[name=unsure]") is not None:
+        return "unsure"
+    for radio in page.select("input[name=answer][type=radio]"):
+        label = page.select_one(f"label[for={radio['id']}]")
+        text = label.get_text().lower() if label is not None else ""
+        if "not sure" in text or "don't know" in text:
+            return str(radio["value"])
+    raise AssertionError(f"{r.url}: no way to say 'not sure'")
+
+
 def interview(
     client: TestClient, answers: Mapping[str, str], limit: int = 60
 ) -> tuple[Response, list[str]]:
-    """Answer every question the app asks from `answers` ("unsure" otherwise) until it stops."""
+    """Answer every page the app shows from `answers` until it stops: a question not in
+    `answers` gets "not sure", a box on a group page is ticked when its answer is "true"."""
     r = start(client)
     asked: list[str] = []
-    while (fact := fact_of(r)) is not None:
+    while True:
         assert len(asked) < limit, f"the interview did not end within {limit} questions"
-        asked.append(fact)
-        r = answer(client, r, answers.get(fact, "unsure"))
-        assert r.status_code == 200, f"{fact}: {r.status_code} {r.text[:300]}"
-    return r, asked
+        if (fact := fact_of(r)) is not None:
+            asked.append(fact)
+            r = answer(client, r, answers[fact] if fact in answers else not_sure(r))
+        elif group_of(r) is not None:
+            items = group_items(r)
+            asked += items
+            r = tick(client, r, [f for f in items if answers.get(f) == "true"])
+        else:
+            return r, asked
+        assert r.status_code == 200, f"{asked[-1]}: {r.status_code} {r.text[:300]}"

@@ -1,6 +1,6 @@
-"""The interview as a person walks it: one question per page, chosen by the engine; an
-emergency answer interrupts at once; answers can be checked and changed; bad input gets a
-clear message and never loses what was already said."""
+"""The interview as a person walks it: a question (or a group of yes/no questions) per page,
+chosen by the engine; an emergency answer interrupts at once; answers can be checked and
+changed; bad input gets a clear message and never loses what was already said."""
 
 from __future__ import annotations
 
@@ -10,7 +10,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from candid.knowledge.models import Pack
-from tests.web.client import answer, csrf, fact_of, interview, main_of, make_client, soup, start
+from tests.web.client import (
+    answer,
+    csrf,
+    fact_of,
+    group_items,
+    group_of,
+    interview,
+    main_of,
+    make_client,
+    not_sure,
+    soup,
+    start,
+    tick,
+)
 
 YOUNG_ON_PILL = {
     "heavy_bleeding_now": "false",
@@ -30,16 +43,19 @@ def client(tmp_path: Path) -> TestClient:
     return make_client(tmp_path)
 
 
-def test_the_first_questions_are_the_emergencies(client: TestClient, pack: Pack) -> None:
+def test_the_first_page_asks_the_emergency_signs_together(client: TestClient, pack: Pack) -> None:
     r = start(client)
-    assert fact_of(r) == pack.interview.opening[0]
+    assert group_of(r) == "right_now"
+    assert group_items(r) == [f for f in pack.interview.groups["right_now"].items]
     page = soup(r)
     assert page.select_one("legend h1.nhsuk-fieldset__heading") is not None, "h1 in the legend"
-    assert page.find("input", attrs={"value": "unsure"}) is not None, "offers I'm not sure"
+    none = page.select_one("input[name=none][data-behaviour=exclusive]")
+    assert none is not None, "an exclusive None of these"
+    assert "more page" in page.select_one("legend .nhsuk-caption-l").get_text()  # type: ignore[union-attr]
 
 
 def test_an_emergency_answer_interrupts_before_anything_else(client: TestClient) -> None:
-    r = answer(client, start(client), "true")
+    r = tick(client, start(client), ["dizziness_or_fainting"])
     assert r.url.path == "/emergency"
     main = main_of(r)
     card = main.select_one(".nhsuk-card--care--emergency")
@@ -47,6 +63,37 @@ def test_an_emergency_answer_interrupts_before_anything_else(client: TestClient)
     first_text = main.select_one("p, ul, h2, a")
     assert first_text is not None and card in first_text.parents, "the card comes first"
     assert "emergency" in card.get_text().lower()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Select every one that applies"),
+        ({"ticked": "fever_that_is_not_here"}, "Select from the options shown"),
+        ({"ticked": "dizziness_or_fainting", "none": "yes"}, "only if none of the others"),
+    ],
+    ids=["nothing", "unknown box", "a box and none"],
+)
+def test_a_group_page_names_what_is_wrong_and_saves_nothing(
+    client: TestClient, data: dict[str, str], message: str
+) -> None:
+    r = start(client)
+    bad = client.post("/groups/right_now", data={"csrf": csrf(r), **data})
+    assert bad.status_code == 422
+    summary = soup(bad).select_one(".nhsuk-error-summary [role=alert]")
+    assert summary is not None and message in summary.get_text()
+    assert client.get("/questions").url.path == "/groups/right_now", "nothing was answered"
+
+
+def test_none_of_these_answers_no_to_every_box(client: TestClient) -> None:
+    r = tick(client, start(client), [])
+    assert fact_of(r) == "age"
+    check = client.get("/check").text
+    assert check.count("/questions/") >= 3  # each box is a row with its own Change link
+    back = soup(r).select_one(".nhsuk-back-link__link")
+    assert back is not None and back["href"] == "/groups/right_now"
+    again = client.get("/groups/right_now")
+    assert soup(again).select_one("input[name=none][checked]") is not None
 
 
 def test_a_full_interview_ends_on_check_answers_then_results(client: TestClient) -> None:
@@ -66,13 +113,12 @@ def test_a_full_interview_ends_on_check_answers_then_results(client: TestClient)
 
 
 def test_the_back_link_walks_the_answers_in_order(client: TestClient) -> None:
-    first = start(client)
-    second = answer(client, first, "false")
+    first = tick(client, start(client), [])
+    second = answer(client, first, "34")
     back = soup(second).select_one(".nhsuk-back-link__link")
     assert back is not None and back["href"] == f"/questions/{fact_of(first)}"
     again = client.get(str(back["href"]))
-    checked = soup(again).find("input", attrs={"value": "false", "checked": True})
-    assert checked is not None, "going back shows the answer already given"
+    assert soup(again).find("input", attrs={"value": "34"}) is not None, "the answer given"
 
 
 def test_changing_an_answer_returns_to_check_answers(client: TestClient) -> None:
@@ -82,7 +128,7 @@ def test_changing_an_answer_returns_to_check_answers(client: TestClient) -> None
     r = answer(client, change, "progestin_only", change=True)
     assert r.url.path in ("/check",) or fact_of(r) is not None
     while (fact := fact_of(r)) is not None:  # a change may open new questions: asked first
-        r = answer(client, r, "unsure", change=True)
+        r = answer(client, r, not_sure(r), change=True)
         assert fact != "hormonal_contraception"
     assert r.url.path == "/check"
     row = next(
@@ -101,7 +147,7 @@ def test_a_change_that_makes_questions_irrelevant_drops_their_answers(
     assert "/questions/pregnant?" in before and "/questions/menopause?" in before
     r = answer(client, client.get("/questions/menopause?change=true"), "postmenopausal", True)
     while fact_of(r) is not None:
-        r = answer(client, r, "unsure", change=True)
+        r = answer(client, r, not_sure(r), change=True)
     assert "/questions/pregnant?" not in r.text, "the pregnancy answer no longer applies"
 
 
@@ -184,13 +230,13 @@ def test_delete_my_answers_ends_the_session_at_once(client: TestClient) -> None:
 
 
 def test_a_person_can_resume_or_start_again(client: TestClient) -> None:
-    r = answer(client, start(client), "false")
+    r = tick(client, start(client), [])
     home = client.get("/")
     assert "Continue where you left off" in home.text
     resumed = client.post("/start", data={"csrf": csrf(home), "resume": "yes"})
     assert fact_of(resumed) == fact_of(r)
     again = client.post("/start", data={"csrf": csrf(home)})
-    assert fact_of(again) == "heavy_bleeding_now"
+    assert group_of(again) == "right_now"
 
 
 def test_reassurance_and_meanwhile_follow_the_packs_rules(tmp_path: Path, pack: Pack) -> None:
@@ -203,8 +249,18 @@ def test_reassurance_and_meanwhile_follow_the_packs_rules(tmp_path: Path, pack: 
     acknowledgement = learn.guides["meanwhile"].acknowledgement
     assert acknowledgement is not None
     young = make_client(tmp_path / "young")
-    interview(young, {**YOUNG_ON_PILL, "impact_on_intimacy": "avoiding_sex"})
-    page = young.get("/results").text
+    interview(young, YOUNG_ON_PILL)
+    results = young.get("/results")
+    assert acknowledgement.en.split(".")[0] not in results.text
+    # How sex is affected is asked on the results page, optional, beside the tips.
+    form = soup(results).select_one("form[action='/questions/impact_on_intimacy?then=results']")
+    assert form is not None
+    answered = young.post(
+        "/questions/impact_on_intimacy?then=results",
+        data={"csrf": csrf(results), "answer": "avoiding_sex"},
+    )
+    assert answered.url.path == "/results"
+    page = answered.text
     assert heading in page and acknowledgement.en.split(".")[0] in page
     older = make_client(tmp_path / "older")
     interview(older, {**YOUNG_ON_PILL, "age": "63", "menopause": "postmenopausal"})

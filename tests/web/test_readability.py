@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from candid.knowledge.learn import load_learn
 from candid.knowledge.models import Pack
-from tests.web.client import answer, interview, main_of, make_client, start
+from tests.web.client import interview, main_of, make_client, start, tick
 from tests.web.test_interview_pages import YOUNG_ON_PILL
 
 GRADE = 8.0
@@ -89,7 +89,7 @@ def test_each_learn_page_reads_at_grade_8_or_below(client: TestClient, pack: Pac
 
 def test_the_emergency_page_reads_at_grade_8_or_below(tmp_path: Path) -> None:
     client = make_client(tmp_path)
-    answer(client, start(client), "true")
+    tick(client, start(client), ["heavy_bleeding_now"])
     assert grade(_main_text(client, "/emergency")) <= GRADE
 
 

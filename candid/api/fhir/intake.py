@@ -148,7 +148,11 @@ class _Reader:
         self._items(self._array(qr, "item", where), where)
 
     def _items(self, items: list[Any], parent: str) -> None:
-        groups = {CLINICIAN_GROUP} | {f + HELP_SUFFIX for f in self.pack.facts}
+        groups = (
+            {CLINICIAN_GROUP}
+            | set(self.pack.interview.groups)
+            | {f + HELP_SUFFIX for f in self.pack.facts}
+        )
         for item in items:
             if not isinstance(item, Mapping) or not isinstance(item.get("linkId"), str):
                 self.problem(f"{parent}.item", "an item without a linkId", "items with a linkId")

@@ -32,7 +32,7 @@ CLINICIAN_TITLE = {
 
 
 def questionnaire(pack: Pack, lang: str = "en") -> JSON:
-    patient = [_item(pack, f, lang) for f in pack.facts.values() if f.asked_by == "patient"]
+    patient = _patient_items(pack, lang)
     clinician = [_item(pack, f, lang) for f in pack.facts.values() if f.asked_by == "clinician"]
     items = list(patient)
     if clinician:
@@ -64,6 +64,38 @@ def questionnaire(pack: Pack, lang: str = "en") -> JSON:
         "code": symptom_codings(pack),
         "item": items,
     }
+
+
+def _patient_items(pack: Pack, lang: str) -> list[JSON]:
+    """The person's questions in the pack's order; the yes/no questions the interview asks
+    on one page sit in a `group` item where the first of them would be, each with the
+    short statement shown beside its box (the full question stays the item's code)."""
+    out: list[JSON] = []
+    placed: set[str] = set()
+    group_of = {f: gid for gid, g in pack.interview.groups.items() for f in g.items}
+    for fact in pack.facts.values():
+        if fact.asked_by != "patient" or fact.id in placed:
+            continue
+        gid = group_of.get(fact.id)
+        if gid is None:
+            out.append(_item(pack, fact, lang))
+            continue
+        group = pack.interview.groups[gid]
+        children = []
+        for fid, label in group.items.items():
+            child = _item(pack, pack.facts[fid], lang)
+            child["text"] = label.get(lang)
+            children.append(child)
+            placed.add(fid)
+        out.append(
+            {
+                "linkId": gid,
+                "text": group.question.get(lang),
+                "type": "group",
+                "item": children,
+            }
+        )
+    return out
 
 
 def _item(pack: Pack, fact: Fact, lang: str) -> JSON:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from candid.engine import FactsError, assess, question_for
+from candid.engine import FactsError, assess, group_for, group_of, question_for
 from candid.engine.assessment import Assessment
 from candid.web import flow
 from candid.web.context import Page, page
@@ -44,9 +44,22 @@ def next_question(p: PageDep) -> Response:
     result = current(p)
     if result.urgency.interrupt:
         return p.redirect("/emergency")
+    if result.next_group is not None:
+        return p.redirect(f"/groups/{result.next_group.id}")
     if result.next_question is None:
         return p.redirect("/check")
     return p.redirect(f"/questions/{result.next_question.fact}")
+
+
+def _steps_left(p: Page, result: Assessment, fact: str | None, group: str | None) -> int | None:
+    """Pages still to come after this one, when this page is the engine's next step (not a
+    page revisited with Back or to change an answer, where the estimate would mislead)."""
+    if group is not None:
+        current_step = result.next_group is not None and result.next_group.id == group
+    else:
+        nq = result.next_question
+        current_step = result.next_group is None and nq is not None and nq.fact == fact
+    return max(result.progress.screens_left - 1, 0) if current_step else None
 
 
 def _patient_fact(p: Page, fact: str) -> bool:
@@ -54,12 +67,26 @@ def _patient_fact(p: Page, fact: str) -> bool:
     return known is not None and known.asked_by == "patient"
 
 
-def _back(p: Page, fact: str, change: bool) -> str:
+def _back(p: Page, first: str | None, change: bool, group: str | None = None) -> str:
+    """The page before this one: the question answered before its first question, on its
+    group's page when it was asked in a group."""
     if change:
         return "/check"
     order = p.interview.order
-    before = order[: order.index(fact)] if fact in order else order
-    return f"/questions/{before[-1]}" if before else "/"
+    on_page = [first] if group is None else [f for f in order if group_of(p.web.pack, f) == group]
+    cut = min((order.index(f) for f in on_page if f in order), default=len(order))
+    before = order[:cut]
+    if not before:
+        return "/"
+    previous = before[-1]
+    previous_group = group_of(p.web.pack, previous)
+    if (
+        previous_group is not None
+        and previous_group != group
+        and group_for(p.web.pack, previous_group, p.interview.facts, p.lang) is not None
+    ):
+        return f"/groups/{previous_group}"
+    return f"/questions/{previous}"
 
 
 def _question_page(
@@ -69,7 +96,6 @@ def _question_page(
     iv = p.interview
     if raw is None and iv.answered(fact):
         raw = flow.form_value(iv.facts.get(fact))
-    number = iv.order.index(fact) + 1 if fact in iv.order else len(iv.order) + 1
     return p.render(
         "question.jinja",
         status=422 if error else 200,
@@ -78,7 +104,7 @@ def _question_page(
         raw=raw,
         error=error,
         change=change,
-        number=number,
+        steps_left=None if change else _steps_left(p, current(p), fact, None),
         back=_back(p, fact, change),
         unsure=flow.UNSURE,
     )
@@ -94,7 +120,11 @@ def show_question(p: PageDep, fact: str, change: bool = False) -> Response:
 
 
 @router.post("/questions/{fact}")
-async def answer_question(p: PageDep, fact: str, change: bool = False) -> Response:
+async def answer_question(
+    p: PageDep, fact: str, change: bool = False, then: str | None = None
+) -> Response:
+    """`then=results`: a question answered on the results page (optional ones the interview
+    leaves there) goes back to the results."""
     if not _patient_fact(p, fact):
         return p.render("error.jinja", status=404, kind="not_found")
     form = await p.form()
@@ -119,11 +149,91 @@ async def answer_question(p: PageDep, fact: str, change: bool = False) -> Respon
     p.save()
     if result.urgency.interrupt:
         return p.redirect("/emergency")
+    if then == "results":
+        return p.redirect("/results#meanwhile")
     if change:
         nq = result.next_question
         if nq is not None and not trial.answered(nq.fact):
             return p.redirect(f"/questions/{nq.fact}?change=true")
         return p.redirect("/check")
+    return p.redirect("/questions")
+
+
+def _group_page(
+    p: Page, group_id: str, ticked: set[str], none: bool, error: str | None = None
+) -> Response:
+    group = group_for(p.web.pack, group_id, p.interview.facts, p.lang)
+    assert group is not None
+    return p.render(
+        "group.jinja",
+        status=422 if error else 200,
+        group=group,
+        ticked=ticked,
+        none_ticked=none,
+        error=error,
+        steps_left=_steps_left(p, current(p), None, group_id),
+        back=_back(p, None, False, group_id),
+    )
+
+
+@router.get("/groups/{group_id}")
+def show_group(p: PageDep, group_id: str) -> Response:
+    if not p.interview.started:
+        return p.redirect("/")
+    group = group_for(p.web.pack, group_id, p.interview.facts, p.lang)
+    if group is None:  # unknown, or fewer than two of its questions apply: one at a time
+        known = p.web.pack.interview.groups.get(group_id)
+        if known is None:
+            return p.render("error.jinja", status=404, kind="not_found")
+        return p.redirect("/questions")
+    iv = p.interview
+    items = [i.fact for i in group.items]
+    ticked = {f for f in items if iv.facts.get(f) is True}
+    none = all(iv.facts.get(f) is False for f in items)
+    return _group_page(p, group_id, ticked, none)
+
+
+@router.post("/groups/{group_id}")
+async def answer_group(p: PageDep, group_id: str) -> Response:
+    """A ticked box answers yes, an unticked one no; "none of these" answers no to all."""
+    form = await p.form()
+    if not p.interview.started:
+        return p.redirect("/")
+    group = group_for(p.web.pack, group_id, p.interview.facts, p.lang)
+    if group is None:
+        if group_id not in p.web.pack.interview.groups:
+            return p.render("error.jinja", status=404, kind="not_found")
+        return p.redirect("/questions")
+    items = [i.fact for i in group.items]
+    data = await p.request.form()
+    ticked = {v for v in data.getlist("ticked") if isinstance(v, str)}
+    none = form.get("none") == "yes"
+    _ = p.gettext
+    if ticked - set(items):
+        return _group_page(p, group_id, set(), False, _("Select from the options shown"))
+    if not ticked and not none:
+        message = _("Select every one that applies, or “%(none)s”") % {"none": group.none_label}
+        return _group_page(p, group_id, ticked, none, message)
+    if ticked and none:
+        message = _("Select “%(none)s” only if none of the others apply") % {
+            "none": group.none_label
+        }
+        return _group_page(p, group_id, ticked, False, message)
+    trial = Interview.from_json(p.interview.to_json())
+    for fact in items:
+        trial.answer(fact, fact in ticked)
+    flow.prune(p.web.pack, trial)
+    try:
+        result = assess(p.web.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
+    except FactsError as err:
+        message = _("This answer does not fit with an earlier answer: %(detail)s") % {
+            "detail": "; ".join(prob.message for prob in err.problems)
+        }
+        return _group_page(p, group_id, ticked, none, message)
+    p.interview = trial
+    p.save()
+    if result.urgency.interrupt:
+        return p.redirect("/emergency")
     return p.redirect("/questions")
 
 

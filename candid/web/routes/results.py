@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from candid.diary.pattern import pattern
-from candid.engine import Assessment
+from candid.engine import Assessment, question_for
 from candid.engine.assessment import FactValueOut
 from candid.engine.conditions import Facts, FactValue, compile_test
 from candid.web import flow
@@ -47,8 +47,18 @@ def _results_context(p: Page) -> dict[str, Any]:
     learn = p.web.learn
     meanwhile = learn.guides["meanwhile"]
     tips_when = meanwhile.show_tips_when
+    # The tips depend on questions the interview leaves to this page (how sex is affected):
+    # offered here, optional, rather than as one more page before the results.
+    unasked = [
+        f
+        for f in (tips_when.fact_names() if tips_when is not None else set())
+        if not p.interview.answered(f) and p.web.pack.facts[f].asked_by == "patient"
+    ]
     return {
         "result": result,
+        "meanwhile_question": question_for(p.web.pack, sorted(unasked)[0], p.lang)
+        if unasked
+        else None,
         "likely": [c for c in result.causes if c.likely],
         "others": [c for c in result.causes if not c.likely][:5],
         "intimacy_affected": tips_when is not None and compile_test(tips_when)(facts),
