@@ -124,7 +124,8 @@ def next_question(
     ]
     answered = len(facts) + len(skipped)
     values: dict[str, float] = {}
-    if not opening and not emergencies and answered < settings.max_questions:
+    if answered < settings.max_questions:
+        # Worked out during the opening too: what the estimate of pages left counts on.
         values = question_values(cp, facts, post, candidates)
     # A page is worth what its questions are worth together: a group of tick boxes answers
     # several at once, so it is chosen by the sum of its questions' values.
