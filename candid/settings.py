@@ -66,6 +66,22 @@ class Settings(BaseModel):
             "that authenticates EHRs in front)."
         ),
     )
+    emergency_phone: str = Field(
+        default="999",
+        pattern=r"^\+?[0-9]{2,15}$",
+        description=(
+            "The emergency number offered as a tap-to-call link when the advice is an "
+            "emergency (default: the UK's 999; 911 in the US, 000 in Australia, 112 in the EU)."
+        ),
+    )
+    same_day_phone: str = Field(
+        default="111",
+        pattern=r"^\+?[0-9]{2,15}$",
+        description=(
+            "A same-day advice line offered as a tap-to-call link when the advice is to get "
+            "care today (default: the NHS's 111)."
+        ),
+    )
     affiliate_links: Path | None = Field(
         default=None,
         description=(

@@ -130,6 +130,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "max_questions": 5,
             "ruled_out_below": 0.05,
             "display_at_least": 0.03,
+            "likelihood_words": [{"at_least": 0.0, "text": {"en": "possible", "es": "posible"}}],
         },
         "contradictions.yaml": [],
         "provider_questions.yaml": [],

@@ -53,6 +53,10 @@ class CauseOut(Out):
     site: str
     stage: str
     likely: bool
+    likelihood: str
+    """How likely, in words (the pack's `likelihood_words`)."""
+    no_cause: bool = False
+    """This entry is the chance that the checks find no cause, not a cause."""
     explanation: str
     for_: list[str] = Field(alias="for", serialization_alias="for")
     against: list[str]

@@ -53,6 +53,8 @@ def _cause_text(cp: CompiledPack, cid: str, lang: str) -> _CauseText:
         "site": cause.site,
         "stage": cause.stage,
         "likely": False,
+        "likelihood": "",
+        "no_cause": cid == cp.cause_ids[cp.leak_index],
         "explanation": cause.explanation.get(lang),
         "for": [],
         "against": [],
@@ -82,6 +84,7 @@ class Texts:
     lang: str
     causes: list[_CauseText]
     provider_questions: list[str]
+    likelihood_words: list[tuple[float, str]]
     urgency: dict[tuple[str, ...], Data] = field(default_factory=dict)
     workup: dict[tuple[tuple[str, str, str], ...], tuple[list[Data], list[str]]] = field(
         default_factory=dict
@@ -104,6 +107,9 @@ def texts(cp: CompiledPack, lang: str) -> Texts:
             lang=lang,
             causes=causes,
             provider_questions=[q.text.get(lang) for q in pack.provider_questions],
+            likelihood_words=[
+                (w.at_least, w.text.get(lang)) for w in pack.interview.likelihood_words
+            ],
         )
         _TEXTS[(id(cp), lang)] = found
     return found
@@ -260,6 +266,7 @@ def _causes(
         entry["probability"] = round(p, 4)
         entry["prior"] = round(prior[k], 4)
         entry["likely"] = likely
+        entry["likelihood"] = next(w for w in tx.likelihood_words if p >= w[0])[1]
         entry["for"] = [start] if start else []
         if full:
             items = evidence.get(k, [])

@@ -369,6 +369,11 @@ class ValueWeights(Strict):
     change to count (ties flip on any answer and change nothing a person acts on)."""
 
 
+class LikelihoodWord(Strict):
+    at_least: Annotated[float, Field(ge=0.0, le=1.0)]
+    text: Text
+
+
 class Interview(Strict):
     opening: list[str]
     closing: list[str] = Field(default_factory=list)
@@ -382,6 +387,16 @@ class Interview(Strict):
     max_questions: Annotated[int, Field(gt=0)]
     ruled_out_below: Annotated[float, Field(gt=0.0, lt=1.0)]
     display_at_least: Annotated[float, Field(gt=0.0, lt=1.0)]
+    likelihood_words: list[LikelihoodWord]
+    """How likely a cause is, in words, beside its number: the first band whose floor the
+    probability reaches (highest first, the last at 0)."""
+
+    @model_validator(mode="after")
+    def _bands(self) -> Interview:
+        floors = [w.at_least for w in self.likelihood_words]
+        if not floors or floors != sorted(floors, reverse=True) or floors[-1] != 0.0:
+            raise ValueError("likelihood_words: highest floor first, the last one at 0")
+        return self
 
 
 class Source(Strict):

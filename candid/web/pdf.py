@@ -23,6 +23,10 @@ h2 { font-size: 13pt; margin-top: 14pt; }
 .nhsuk-back-link { display: none; }
 /* Screen-reader-only text (the tables' captions) would print as a second copy of each heading. */
 .nhsuk-u-visually-hidden { display: none; }
+ul.candid-tickboxes { list-style: none; padding-left: 0; }
+.candid-header-block { border: 1px solid #d8dde0; padding: 4pt 8pt; }
+.candid-header-block dt { font-weight: bold; }
+.candid-header-block dd { margin: 0 0 4pt 0; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; border-bottom: 1px solid #d8dde0; padding: 3pt; vertical-align: top; }
 """

@@ -21,6 +21,11 @@ def _percent(p: float) -> str:
     return f"{round(p * 100)}%"
 
 
+def _in_100(p: float) -> int:
+    """A probability as a whole number of people in 100 (0 means fewer than one)."""
+    return round(p * 100)
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -38,4 +43,5 @@ def environment() -> Environment:
     )
     env.filters["paragraphs"] = _paragraphs
     env.filters["percent"] = _percent
+    env.filters["in_100"] = _in_100
     return env

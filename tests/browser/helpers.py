@@ -240,7 +240,9 @@ def causes_shown(page: Page) -> dict[str, list[str]]:
     """Cause ids on the results page: the likely ones (cards) and every one linked."""
     likely = [
         str(h).removeprefix("cause-")
-        for h in page.locator("main h3[id^='cause-']").evaluate_all("els => els.map(e => e.id)")
+        for h in page.locator("main details[id^='cause-']").evaluate_all(
+            "els => els.map(e => e.id)"
+        )
     ]
     linked = page.locator("main a[href^='/learn/causes/']").evaluate_all(
         "els => els.map(e => e.getAttribute('href'))"

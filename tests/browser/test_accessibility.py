@@ -197,6 +197,7 @@ CASES = [
     Case("results, postmenopausal", after_interview(OLDER.answers, "/results"), "/results"),
     Case("results, pregnant", after_interview(PREGNANT.answers, "/results"), "/results"),
     Case("results, unfinished", after_interview(YOUNG.answers, "/results", 6), "/results"),
+    Case("results, Spanish", after_interview(YOUNG.answers, "/results?lang=es"), "/results"),
     Case("summary", after_interview(OLDER.answers, "/summary"), "/summary"),
     Case("learn index", visit("/learn"), "/learn"),
     Case("evidence", visit("/evidence"), "/evidence"),

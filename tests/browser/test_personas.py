@@ -106,6 +106,8 @@ def test_persona_from_start_to_pdf(
     )
     label = LEVEL_LABEL[level]
     bars = page.get_by_role("img", name="Where the bleeding may come from")
+    assert not bars.is_visible(), "details on demand: the bars are one click away"
+    page.locator("main summary", has_text="Where the bleeding may come from").click()
     assert bars.is_visible()
     assert bars.locator("rect.candid-bar").count() == len(SITE_ORDER), "one bar per site"
     shown = causes_shown(page)

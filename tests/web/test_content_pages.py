@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -141,7 +140,7 @@ def test_the_visit_summary_pdf_has_the_results_in_it(tmp_path: Path) -> None:
     interview(client, YOUNG_ON_PILL)
     results = soup(client.get("/results"))
     urgency = results.select_one("#urgency h3")
-    first_cause = results.select_one("section.nhsuk-card h3")
+    first_cause = results.select_one("details.candid-cause summary")
     assert urgency is not None and first_cause is not None
     pdf = client.get("/summary.pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
@@ -153,8 +152,13 @@ def test_the_visit_summary_pdf_has_the_results_in_it(tmp_path: Path) -> None:
     words = " ".join(out.stdout.split())
     label = " ".join(urgency.get_text().split()).split(": ", 1)[-1]
     assert label in words
-    assert re.sub(r"\s*\(.*", "", " ".join(first_cause.get_text().split())) in words
+    assert " ".join(first_cause.get_text().split()).split(":")[0] in words
     assert "Knowledge version" in words and "Questions to ask" in words
+    # A clinician reads the top first: who, how soon, and why, before the causes.
+    header = words.index("At a glance, for the clinician")
+    assert header < words.index("How old are you?") < words.index("Possible causes to discuss")
+    assert header < words.index(label)
+    assert "• ☐" not in words and "☐" in words, "one marker per question to ask"
 
 
 def test_a_bad_affiliate_links_file_is_refused_at_start_naming_the_key(tmp_path: Path) -> None:

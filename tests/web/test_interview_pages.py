@@ -108,7 +108,7 @@ def test_a_full_interview_ends_on_check_answers_then_results(client: TestClient)
     page = soup(results)
     assert main_of(results).select_one(".nhsuk-card--care") is not None
     assert page.select_one("svg.candid-bars[role=img] title") is not None
-    causes = [h.get_text() for h in page.select("section.nhsuk-card h3")]
+    causes = [h.get_text() for h in page.select("details.candid-cause summary")]
     assert any("ectropion" in c.lower() or "chlamydia" in c.lower() for c in causes), causes
 
 
@@ -267,3 +267,24 @@ def test_reassurance_and_meanwhile_follow_the_packs_rules(tmp_path: Path, pack: 
     page = older.get("/results").text
     assert heading not in page, "no reassurance from premenopausal figures after menopause"
     assert acknowledgement.en.split(".")[0] not in page
+
+
+def test_the_emergency_and_same_day_advice_offer_a_number_to_tap(tmp_path: Path) -> None:
+    """The default numbers are the UK's (999, NHS 111); a deployer sets their own."""
+    client = make_client(tmp_path / "uk")
+    r = tick(client, start(client), ["heavy_bleeding_now"])
+    call = soup(r).select_one("main a[href='tel:999']")
+    assert call is not None and "999" in call.get_text()
+    us = make_client(tmp_path / "us", emergency_phone="911", same_day_phone="18005551234")
+    r = tick(us, start(us), ["dizziness_or_fainting"])
+    assert soup(r).select_one("main a[href='tel:911']") is not None
+    interview(us, {**YOUNG_ON_PILL, "pregnant": "yes"})
+    results = soup(us.get("/results"))
+    assert results.select_one("#urgency a[href='tel:18005551234']") is not None
+
+
+def test_a_phone_setting_that_is_not_a_number_is_refused_at_start(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="emergency_phone"):
+        make_client(tmp_path, emergency_phone="call me")

@@ -24,6 +24,10 @@ from candid.web.session import Interview
 
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
+GLANCE_CAUSES, GLANCE_CHECKS = 3, 4
+"""What the first phone screen holds: the causes most worth discussing, the first checks."""
+QUESTIONS_SHOWN = 6
+"""Questions to bring shown at once; the rest are one click away."""
 
 
 def _reassure(p: Page, result: Assessment, facts: Facts) -> bool:
@@ -54,13 +58,31 @@ def _results_context(p: Page) -> dict[str, Any]:
         for f in (tips_when.fact_names() if tips_when is not None else set())
         if not p.interview.answered(f) and p.web.pack.facts[f].asked_by == "patient"
     ]
+    # One order everywhere on the page: causes by how likely they are. "No cause found" is
+    # not a cause; it is said on its own, in the same words.
+    causes = [c for c in result.causes if not c.no_cause]
+    likely = [c for c in causes if c.likely]
+    recommended = [w for w in result.workup if w.status == "recommended"]
+    first_stage = next((s.id for s in result.evaluation_stages if s.open), None)
+    questions = result.questions_for_provider
     return {
         "result": result,
         "meanwhile_question": question_for(p.web.pack, sorted(unasked)[0], p.lang)
         if unasked
         else None,
-        "likely": [c for c in result.causes if c.likely],
-        "others": [c for c in result.causes if not c.likely][:5],
+        "likely": likely,
+        "glance": (likely or causes)[:GLANCE_CAUSES],
+        "no_cause": next((c for c in result.causes if c.no_cause), None),
+        # A less likely cause that a later-stage check must still rule out (the womb check
+        # after menopause) says why the check matters, not a small number that reassures.
+        "others": [
+            (c, [w for w in recommended if c.id in w.tests_for and w.stage != first_stage])
+            for c in causes
+            if not c.likely
+        ][:5],
+        "first_checks": [w for w in recommended if w.stage == first_stage][:GLANCE_CHECKS],
+        "questions_shown": questions[:QUESTIONS_SHOWN],
+        "questions_more": questions[QUESTIONS_SHOWN:],
         "intimacy_affected": tips_when is not None and compile_test(tips_when)(facts),
         "meanwhile": meanwhile,
         "reassurance": learn.reassurance if _reassure(p, result, facts) else None,
