@@ -11,7 +11,7 @@ NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 NHSUK_ICONS := nhsuk-icon-arrow-down.svg nhsuk-icon-arrow-up-down.svg nhsuk-icon-arrow-up.svg \
 	nhsuk-icon-cross.svg
 
-.PHONY: run serve test lint typecheck unit bench bench-api bench-pages bench-diary evaluate lock clean assets messages
+.PHONY: run serve test lint typecheck unit bench bench-api bench-pages bench-layout bench-diary evaluate lock clean assets messages
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ bench-api: $(STAMP)
 # Results page size and server time (not a test): prints figures against the goals.
 bench-pages: $(STAMP) $(STATIC)/.built
 	$(BIN)/python benchmarks/pages.py
+
+# The results page at a glance on a phone (not a test): Chromium at 390x844 and 1280x800 for
+# three people; prints page heights and what the first screen holds.
+bench-layout: $(STAMP) $(STATIC)/.built $(SYSTEM_STAMP)
+	$(BIN)/python benchmarks/results_layout.py
 
 # Diary writes under load (not a test): 50 concurrent writers against a real server process,
 # on SQLite and on a throwaway PostgreSQL server; prints writes/s, p50/p99 and lost writes.
