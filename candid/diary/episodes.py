@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -26,6 +27,12 @@ NOT_APPLICABLE = "not_applicable"
 MAX_CYCLE_DAY = 60
 MAX_NOTES = 500
 OLDEST_YEARS = 5
+MAX_EPISODES = 500
+"""Episodes one diary may hold: two a week for the five years a date may go back. It bounds
+what one diary costs to open, chart and export; the visit summary lists fewer still."""
+CYCLE_DAY = re.compile(r"[0-9]{1,3}")
+"""ASCII digits only: str.isdigit() also takes "²" or "٣", which int() then refuses, and
+any number of digits, which int() refuses past 4,300."""
 CHOICES: dict[str, tuple[str, ...]] = {
     "amount": AMOUNTS,
     "colour": COLOURS,
@@ -99,7 +106,7 @@ def parse_episode(
     cycle_day: int | None = None
     if raw_cycle in ("", NOT_APPLICABLE):
         cycle_day = None
-    elif raw_cycle.isdigit() and 1 <= int(raw_cycle) <= MAX_CYCLE_DAY:
+    elif CYCLE_DAY.fullmatch(raw_cycle) and 1 <= int(raw_cycle) <= MAX_CYCLE_DAY:
         cycle_day = int(raw_cycle)
     else:
         message = _("Enter a cycle day from 1 to %(n)s, or choose not applicable")

@@ -11,12 +11,13 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, delete, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from candid.diary.crypto import CannotOpen, derive_key, new_salt, open_sealed, seal
-from candid.diary.episodes import Episode
+from candid.diary.episodes import MAX_EPISODES, Episode
 from candid.store.db import writing
 from candid.store.models import Diary, EpisodeRow, Throttle
 
@@ -33,6 +34,14 @@ class Opened:
 class StoredEpisode:
     id: str
     episode: Episode
+
+
+class DiaryFull(Exception):
+    """The diary already holds the most episodes one diary may (MAX_EPISODES)."""
+
+
+class DiaryGone(Exception):
+    """The diary no longer exists: another browser that had it open deleted it."""
 
 
 def _context(diary_id: str, episode_id: str) -> str:
@@ -61,11 +70,37 @@ class Diaries:
         with self.db() as s:
             return s.get(Diary, diary_id) is not None
 
-    def add(self, opened: Opened, episode: Episode) -> str:
+    def add(self, opened: Opened, episode: Episode, limit: int = MAX_EPISODES) -> str:
+        """The new episode's id. Raises DiaryFull at `limit` episodes, and DiaryGone when the
+        diary no longer exists (another browser holding it open deleted it).
+
+        On PostgreSQL the diary's row is locked first, so concurrent adds to one diary count
+        in turn and a delete cannot slip between the check and the insert. On SQLite the
+        writers of one process take turns (`writing`); two processes adding to one diary at
+        the same moment could both pass the count and leave it one over, which is harmless
+        for a bound on work. A delete that wins a race shows as the foreign key's
+        IntegrityError, read here as DiaryGone too."""
         episode_id = str(uuid.uuid4())
         nonce, ct = seal(opened.key, episode.to_bytes(), _context(opened.diary_id, episode_id))
-        with writing(self.db), self.db.begin() as s:
-            s.add(EpisodeRow(id=episode_id, diary_id=opened.diary_id, nonce=nonce, ciphertext=ct))
+        try:
+            with writing(self.db), self.db.begin() as s:
+                found = s.scalar(
+                    select(Diary.id).where(Diary.id == opened.diary_id).with_for_update()
+                )
+                if found is None:
+                    raise DiaryGone
+                held = s.scalar(
+                    select(func.count())
+                    .select_from(EpisodeRow)
+                    .where(EpisodeRow.diary_id == opened.diary_id)
+                )
+                if (held or 0) >= limit:
+                    raise DiaryFull
+                s.add(
+                    EpisodeRow(id=episode_id, diary_id=opened.diary_id, nonce=nonce, ciphertext=ct)
+                )
+        except IntegrityError:
+            raise DiaryGone from None
         return episode_id
 
     def replace(self, opened: Opened, episode_id: str, episode: Episode) -> bool:

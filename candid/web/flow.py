@@ -6,6 +6,7 @@ gets the same clear message as a mistake, and nothing already saved is touched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ from candid.knowledge.models import Pack
 from candid.web.session import Interview
 
 UNSURE = "unsure"
+WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+"""ASCII digits only, and few of them: str.isdigit() also takes "²", which int() refuses,
+and int() refuses more than 4,300 digits; no question asks for a number that long."""
 
 
 @dataclass
@@ -41,7 +45,7 @@ def read_answer(
         if not raw:
             return AnswerError(_("Enter a number, or choose “I'm not sure”"), raw)
         lo, hi = q.minimum or 0, q.maximum or 0
-        if not raw.isdigit() or not lo <= int(raw) <= hi:
+        if not WHOLE_NUMBER.fullmatch(raw) or not lo <= int(raw) <= hi:
             return AnswerError(
                 _("Enter a whole number from %(lo)s to %(hi)s") % {"lo": lo, "hi": hi}, raw
             )

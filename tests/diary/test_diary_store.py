@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -13,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from candid.diary.codes import code_bytes, lookup_of, new_code
 from candid.diary.episodes import Episode
 from candid.store.db import database, make_engine
-from candid.store.diaries import Diaries, Opened, Throttles
+from candid.store.diaries import Diaries, DiaryFull, DiaryGone, Opened, Throttles
 
 NOTES = "bled after we tried a new position, felt sore"
 
@@ -86,6 +87,31 @@ def test_one_diary_cannot_reach_another_diarys_episodes(database_url: str) -> No
     forged = Opened(theirs.diary_id, mine.key)  # a tampered cookie naming their diary
     assert diaries.episodes(forged) == [], "the wrong key opens none of their rows"
     assert [e.episode for e in diaries.episodes(theirs)] == [_episode()]
+
+
+def test_a_diary_holds_at_most_its_limit_of_episodes(database_url: str) -> None:
+    diaries = Diaries(database(database_url))
+    _, diary = _new(diaries)
+    for day in range(1, 4):
+        diaries.add(diary, _episode(day), limit=3)
+    with pytest.raises(DiaryFull):
+        diaries.add(diary, _episode(4), limit=3)
+    assert len(diaries.episodes(diary)) == 3, "nothing saved was lost"
+    first = diaries.episodes(diary)[-1].id
+    assert diaries.remove(diary, first)
+    diaries.add(diary, _episode(5), limit=3)
+    assert len(diaries.episodes(diary)) == 3, "room again after a delete"
+
+
+def test_adding_to_a_deleted_diary_says_so_instead_of_failing(database_url: str) -> None:
+    """Another browser that had the diary open deleted it: the add finds no diary (not a
+    foreign-key error) and stores nothing."""
+    diaries = Diaries(database(database_url))
+    _, diary = _new(diaries)
+    diaries.delete_diary(diary)
+    with pytest.raises(DiaryGone):
+        diaries.add(diary, _episode())
+    assert diaries.episodes(diary) == []
 
 
 def test_deleting_a_diary_leaves_nothing_of_it(database_url: str) -> None:

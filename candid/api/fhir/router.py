@@ -26,6 +26,10 @@ from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
 FHIR_JSON = "application/fhir+json"
+MAX_DEPTH = 64
+"""JSON nesting a `$assess` body may have. A real one (a Bundle holding a
+QuestionnaireResponse with nested groups) stays under 20; the reader walks items
+recursively, so a body nested thousands deep must be refused before it is read."""
 router = APIRouter(prefix="/fhir", tags=["FHIR R4"])
 RESOURCE = {
     "description": "A FHIR R4 resource",
@@ -77,8 +81,21 @@ async def assess_response(questionnaire_id: str, request: Request) -> Response:
     pack = _pack(questionnaire_id)
     try:
         body = json.loads(await request.body())
+        too_deep = _depth(body) > MAX_DEPTH
     except (ValueError, UnicodeDecodeError):
         return _invalid([InputProblem("body", "is not JSON", "a FHIR resource in JSON")])
+    except RecursionError:  # nested deeper than the parser itself goes
+        too_deep = True
+    if too_deep:
+        return _invalid(
+            [
+                InputProblem(
+                    "body",
+                    f"is nested more than {MAX_DEPTH} levels deep",
+                    f"a FHIR resource in JSON nested at most {MAX_DEPTH} levels",
+                )
+            ]
+        )
     try:
         intake = read_request(pack, body)
         result = assess(pack, intake.facts, lang=intake.language)
@@ -92,6 +109,26 @@ async def assess_response(questionnaire_id: str, request: Request) -> Response:
             ]
         )
     return _fhir(bundle(pack, result, intake))
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in `value`, walked without recursion and stopping
+    as soon as the limit is passed."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _invalid(problems: list[InputProblem]) -> JSONResponse:

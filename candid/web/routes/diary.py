@@ -17,13 +17,16 @@ from starlette.concurrency import run_in_threadpool
 
 from candid.diary import episodes as fields
 from candid.diary.codes import BadCode, code_bytes, lookup_of, new_code
-from candid.diary.episodes import Episode, FieldError, parse_episode
+from candid.diary.episodes import MAX_EPISODES, Episode, FieldError, parse_episode
 from candid.diary.pattern import pattern
-from candid.store.diaries import Opened
+from candid.store.diaries import DiaryFull, DiaryGone, Opened
 from candid.web.context import Page, page
 
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
+FULL = "diary"
+"""The error key of a full diary: not one field of the form but the diary as a whole (the
+error links to the diary's page, where episodes can be deleted)."""
 
 
 def opened(p: Page) -> Opened | None:
@@ -116,6 +119,7 @@ async def diary_episodes(p: PageDep, saved: str | None = None) -> Response:
         stored=stored,
         pattern=pattern([s.episode for s in stored], today),
         saved=saved,
+        max_episodes=MAX_EPISODES,
     )
 
 
@@ -173,9 +177,32 @@ async def _save(
     parsed = parse_episode(form, dt.date.today(), p.gettext)
     if isinstance(parsed, list):
         return _episode_form(p, action, form, parsed, 422)
-    if not await run_in_threadpool(store, diary, parsed):
-        return p.render("error.jinja", status=404, kind="not_found")
-    return p.redirect(f"/diary/episodes?saved={saved}")
+    try:
+        stored = await run_in_threadpool(store, diary, parsed)
+    except DiaryGone:
+        return _gone(p)
+    except DiaryFull:
+        message = p.gettext(
+            "Your diary holds %(n)s episodes, the most it can. Delete episodes you no longer "
+            "need, then add this one."
+        ) % {"n": MAX_EPISODES}
+        return _episode_form(p, action, form, [FieldError(FULL, message)], 422)
+    if stored:
+        return p.redirect(f"/diary/episodes?saved={saved}")
+    if not await run_in_threadpool(p.web.diaries().exists, diary.diary_id):
+        return _gone(p)
+    return p.render("error.jinja", status=404, kind="not_found")
+
+
+def _gone(p: Page) -> Response:
+    """The diary was deleted while this browser still had it open (from another browser that
+    had it open too): say so, and forget it here."""
+    _remember(p, None)
+    message = p.gettext(
+        "This diary has been deleted, so the episode was not saved. Start a new diary, or "
+        "open another with its recovery code."
+    )
+    return p.render("diary_start.jinja", status=410, error=message, code="", deleted=False)
 
 
 @router.post("/diary/episodes/new")
