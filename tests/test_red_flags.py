@@ -44,6 +44,22 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("pelvic mass", {"exam_bimanual": "mass"}, "soon"),
     ("recurrent over 40", {"age": 44, "bleeding_frequency": "every_time"}, "soon"),
     (
+        "suspected pelvic infection",
+        {"pelvic_pain": True, "pain_with_sex": "deep", "new_or_multiple_partners": True},
+        "urgent",
+    ),
+    (
+        "vault signs within a year of a total hysterectomy",
+        {
+            "has_uterus": False,
+            "has_cervix": False,
+            "pregnant": None,
+            "hysterectomy_within_year": True,
+            "lump_felt": True,
+        },
+        "emergency",
+    ),
+    (
         "abnormal screening, recurrent",
         {"cervical_screening": "abnormal_recent", "bleeding_frequency": "sometimes"},
         "soon",
@@ -102,3 +118,21 @@ def test_an_answer_beats_an_assumption(run: Assess) -> None:
     result = run({"age": 56, "menopause": "perimenopausal", "pregnant": "no"})
     assert result.assumptions == []
     assert result.urgency.level == "routine"  # periods still coming: not postmenopausal
+
+
+def test_pelvic_pain_with_deep_pain_but_no_infection_risk_is_not_same_day(run: Assess) -> None:
+    """Without a new partner, a partner's infection, discharge, burning or a recent procedure,
+    endometriosis is the commoner cause: the suspected-PID rule does not hold."""
+    result = run({**BASE, "pelvic_pain": True, "pain_with_sex": "deep"})
+    assert "pelvic_infection_suspected" not in result.urgency.red_flags
+    assert any(c.id == "pelvic_inflammatory_disease" for c in result.causes)
+
+
+def test_a_prolapse_years_after_a_hysterectomy_is_not_an_ambulance(run: Assess) -> None:
+    """Vault dehiscence follows a recent total hysterectomy; a lump 15 years later is seen
+    within 2 weeks, not as an emergency (and never with the cervix kept)."""
+    late = {"has_uterus": False, "has_cervix": False, "pregnant": None, "lump_felt": True}
+    older = run({**BASE, **late, "hysterectomy_within_year": False})
+    assert older.urgency.level == "soon"
+    kept = run({**BASE, **late, "has_cervix": True})
+    assert kept.urgency.level == "soon"
