@@ -273,6 +273,10 @@ def serve_cmd(
         port=port,
         workers=workers,
         access_log=False,  # request lines are not needed, and no answers ever reach the logs
+        # uvicorn would trust X-Forwarded-For from loopback by default, letting a client on
+        # this machine (or any proxy that passes the header on) name a new address with each
+        # request; Candid reads it itself, from CANDID_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 def _default_data_dir() -> Path:
@@ -58,6 +60,15 @@ class Settings(BaseModel):
             "per process; with several processes use a shared one, e.g. redis://host:6379."
         ),
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses or networks (comma-separated, e.g. '127.0.0.1,10.0.0.0/24') of the "
+            "reverse proxies in front of Candid. Only requests from these may say, in "
+            "X-Forwarded-For, which client they carry; from anyone else the header is "
+            "ignored. Empty (the default): every request counts as coming from its peer."
+        ),
+    )
     cds_clients: Path | None = Field(
         default=None,
         description=(
@@ -89,6 +100,17 @@ class Settings(BaseModel):
             "with a disclosure. None by default: Candid has no affiliate links."
         ),
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        """A comma-separated list from the environment; each entry must be an address or a
+        network, because a typo trusted as a name would silently trust nobody."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [str(ipaddress.ip_network(str(v).strip(), strict=False)) for v in value]
+        return value
 
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'candid.db'}"

@@ -1,5 +1,5 @@
-"""Candid as it is deployed: a real `uvicorn` process on a loopback port, and the few steps of
-the diary a browser takes, driven over HTTP with httpx.
+"""Candid as it is deployed: a real `candid serve` process on a loopback port, and the few
+steps of the diary a browser takes, driven over HTTP with httpx.
 
 The in-process TestClient cannot show what several processes sharing one database do, nor
 what a real event loop and thread pool do under concurrent writes; these helpers can. Used by
@@ -50,7 +50,7 @@ EPISODE = {
 
 @dataclass
 class AppProcess:
-    """One running `uvicorn candid.api.app:create_app --factory` process."""
+    """One running `candid serve` process, started as a deployment starts it."""
 
     process: subprocess.Popen[bytes]
     port: int
@@ -95,18 +95,7 @@ def _spawn(env: Mapping[str, str], log: Path) -> AppProcess:
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "candid.api.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
+            [sys.executable, "-m", "candid", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=dict(env),
             stdin=subprocess.DEVNULL,

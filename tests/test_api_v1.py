@@ -119,6 +119,33 @@ def test_rate_limit_is_per_client_with_retry_after() -> None:
     assert 1 <= int(r.headers["retry-after"]) <= 60
 
 
+def _forwarded_codes(peer: str, forwarded: list[str], **settings: Any) -> list[int]:
+    app = create_app(Settings(rate_limit="3/minute", **settings))
+    client = TestClient(app, client=(peer, 40000))
+    return [
+        client.get("/v1/pathways", headers={"x-forwarded-for": f}).status_code for f in forwarded
+    ]
+
+
+def test_x_forwarded_for_names_the_client_only_when_a_trusted_proxy_sends_it() -> None:
+    rotating = [f"203.0.113.{i}" for i in range(4)]
+    proxy = {"trusted_proxies": "10.0.0.0/24"}
+    assert _forwarded_codes("10.0.0.7", rotating, **proxy) == [200] * 4, "four clients"
+    assert _forwarded_codes("10.0.0.7", ["203.0.113.9"] * 4, **proxy)[-1] == 429, "one client"
+    # A proxy that appends to what the client sent: the nearest untrusted address counts.
+    spoofed = [f"198.51.100.{i}, 203.0.113.9" for i in range(4)]
+    assert _forwarded_codes("10.0.0.7", spoofed, **proxy)[-1] == 429
+    # From any other peer, or with no proxy named (the default), the header is ignored.
+    assert _forwarded_codes("198.51.100.1", rotating, **proxy)[-1] == 429
+    assert _forwarded_codes("127.0.0.1", rotating)[-1] == 429
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    assert Settings.model_validate({"trusted_proxies": "127.0.0.1, 10.0.0.0/8"}).trusted_proxies
+    with pytest.raises(ValueError, match="nginx"):
+        Settings.model_validate({"trusted_proxies": "nginx"})
+
+
 def test_openapi_and_docs_are_served(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/v1/assess", "/v1/explain", "/v1/pathways", "/v1/pathways/{pathway}"} <= set(

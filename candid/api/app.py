@@ -10,7 +10,7 @@ from candid.api import cds_hooks, openapi, problems, v1
 from candid.api.cds_hooks.trust import load_trust
 from candid.api.compression import Compression
 from candid.api.fhir import router as fhir_router
-from candid.api.guards import BodyLimit, RateLimit, Shield
+from candid.api.guards import BodyLimit, ClientAddress, RateLimit, Shield
 from candid.knowledge.loader import load_pack
 from candid.settings import Settings, settings
 from candid.web import app as web_app
@@ -43,5 +43,6 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimit, rate=config.rate_limit, storage=counters)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ClientAddress, trusted_proxies=config.trusted_proxies)
     app.add_middleware(Shield)  # added last, so it wraps everything
     return app

@@ -1,4 +1,5 @@
-"""Request guards that run before any route: body size (413) and per-client rate (429).
+"""Request guards that run before any route: who the client is, body size (413) and
+per-client rate (429).
 
 Pure ASGI middlewares, so an oversized body is refused before it is read into memory and a
 client over its limit costs one counter update.
@@ -10,12 +11,14 @@ import json
 import logging
 import math
 import time
+from typing import Any, cast
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from candid.api.problems import PROBLEM_JSON
 
@@ -90,6 +93,42 @@ class Shield:
                 await _problem(
                     scope, send, 500, "Internal error", "Something went wrong on our side.", []
                 )
+
+
+class ClientAddress:
+    """Which address a request comes from, for the request limit, the PDF limit and the
+    wrong-code lockout: its peer, unless the peer is one of the deployer's proxies
+    (`trusted_proxies`); then the nearest address in X-Forwarded-For that is not one of
+    them, and the scheme in X-Forwarded-Proto. Trusting the header from any other peer would
+    let a client name a new address with every request and never be limited.
+
+    `candid serve` turns uvicorn's own reading of these headers off (it trusts loopback by
+    default), so this is the only place they are read."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: list[str]) -> None:
+        self.app = app
+        # uvicorn's middleware is a plain ASGI app; only its type names differ from Starlette's.
+        self.proxies = (
+            cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=trusted_proxies))
+            if trusted_proxies
+            else None
+        )
+        self.warned = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+        elif self.proxies is not None:
+            await self.proxies(scope, receive, send)
+        else:
+            if not self.warned and any(k == b"x-forwarded-for" for k, _ in scope["headers"]):
+                self.warned = True  # once per process: a client can send the header at will
+                log.warning(
+                    "a request carried X-Forwarded-For, which is ignored: behind a reverse "
+                    "proxy, name it in CANDID_TRUSTED_PROXIES, or every client counts as the "
+                    "proxy's one address"
+                )
+            await self.app(scope, receive, send)
 
 
 class BodyLimit:

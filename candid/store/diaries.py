@@ -177,9 +177,12 @@ class Throttles:
         return self.window_seconds - int(time.time()) % self.window_seconds
 
     def fail(self, key: str) -> None:
-        """Count one failure atomically (one upsert), whichever process serves the request."""
+        """Count one failure atomically (one upsert), whichever process serves the request.
+        Counts from windows already over are deleted in the same transaction: they lock
+        nobody out any more, and each is a hashed address kept for no reason."""
         window = self._window()
         with writing(self.db), self.db.begin() as s:
+            s.execute(delete(Throttle).where(Throttle.window != window))
             dialect = s.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             stmt = insert(Throttle).values(key=key, window=window, failures=1)

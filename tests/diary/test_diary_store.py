@@ -142,3 +142,17 @@ def test_wrong_code_lockouts_are_shared_through_the_database(database_url: str) 
     two.fail("client-a")
     assert one.blocked_for("client-a") > 0 and two.blocked_for("client-a") > 0
     assert one.blocked_for("client-b") == 0, "other clients are not locked out"
+
+
+def test_counts_from_lockout_windows_already_over_are_deleted(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    throttles = Throttles(database(database_url), limit=3, window_seconds=900)
+    now = 1_800_000_000.0
+    monkeypatch.setattr("candid.store.diaries.time.time", lambda: now)
+    throttles.fail("client-a")
+    throttles.fail("client-b")
+    now += 900
+    throttles.fail("client-c")
+    assert "client-a" not in _dump(database_url) and "client-b" not in _dump(database_url)
+    assert "client-c" in _dump(database_url)
