@@ -111,7 +111,9 @@ class Replay:
     answered: int
     result: Assessment
     all_answers: Assessment
-    """The assessment from every patient answer in the case, asked or not."""
+    """The assessment from every answer the person would give, asked or not (`everything_said`)."""
+    case_answers: Assessment
+    """The assessment from the case's own patient answers only."""
     never_asked: list[str] = field(default_factory=list)
     """Facts the person knew and the full answers used that the interview never asked."""
     emergency_screens: list[int] = field(default_factory=list)
@@ -140,10 +142,32 @@ def _used(pack: Pack, full: Assessment) -> set[str]:
     return facts
 
 
+def everything_said(
+    pack: Pack, truth: Mapping[str, FactValue], respondent: Respondent
+) -> dict[str, FactValue]:
+    """The person's answers to every question that applies to them: the case's own, and for
+    the typical respondent the typical answer to the rest (what they would have said had
+    every question been asked). This is what "all the person's answers" means in a replay."""
+    said = dict(truth)
+    if respondent != "typical":
+        return said
+    changed = True
+    while changed:  # an answer can make another question apply (a coil, then its strings)
+        changed = False
+        for fid, fact in pack.facts.items():
+            if fact.asked_by == "patient" and fid not in said and applies(pack, said, fid):
+                value = typical_answer(pack, fid)
+                if value is not None:
+                    said[fid] = value
+                    changed = True
+    return said
+
+
 def replay(pack: Pack, case: Vignette, respondent: Respondent = "typical") -> Replay:
     truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
     talk = converse(pack, truth, respondent)
-    full = assess(pack, truth)
+    full = assess(pack, everything_said(pack, truth, respondent))
+    case_only = assess(pack, truth)
     asked = set(talk.asked)
     context = {f for f, x in pack.facts.items() if x.context}
     used = {f for f in (_used(pack, full) | context) & set(truth) if applies(pack, truth, f)}
@@ -153,6 +177,7 @@ def replay(pack: Pack, case: Vignette, respondent: Respondent = "typical") -> Re
         answered=len(talk.facts),
         result=talk.result,
         all_answers=full,
+        case_answers=case_only,
         never_asked=sorted(used - asked),
         emergency_screens=talk.emergency_screens,
     )
@@ -176,6 +201,9 @@ def summarise(
     top3 = [any(x.id in c.expect.causes for x in r.result.causes[:3]) for c, r in with_causes]
     top3_all = [
         any(x.id in c.expect.causes for x in r.all_answers.causes[:3]) for c, r in with_causes
+    ]
+    top3_case = [
+        any(x.id in c.expect.causes for x in r.case_answers.causes[:3]) for c, r in with_causes
     ]
     under = [
         RANK[r.result.urgency.level] < RANK[c.expect.urgency or "routine"] for c, r in with_urgency
@@ -202,6 +230,7 @@ def summarise(
         "stopped_for_emergency": sum(r.result.urgency.interrupt for r in replays),
         "top3_after_interview_without_emergencies": _share(top3_non_emergency),
         "top3_all_patient_answers": _share(top3_all),
+        "top3_case_patient_answers_only": _share(top3_case),
         "under_triage_after_interview": _share(under),
         "urgency_same_as_all_answers": _share(
             [r.result.urgency.level == r.all_answers.urgency.level for r in replays]
