@@ -69,6 +69,26 @@ class Settings(BaseModel):
             "ignored. Empty (the default): every request counts as coming from its peer."
         ),
     )
+    pdf_workers: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Processes that make visit-summary PDFs, per app process: the most renders at "
+            "once. Each is a process of its own, so a render never slows the other pages."
+        ),
+    )
+    pdf_queue: int = Field(
+        default=4,
+        ge=0,
+        description=(
+            "PDF requests that may wait for a free worker, per app process; more get 503 "
+            "with Retry-After instead of queueing without bound."
+        ),
+    )
+    pdf_rate_limit: str = Field(
+        default="10/minute",
+        description="PDFs per client (`limits` notation), counted where request counters are.",
+    )
     cds_clients: Path | None = Field(
         default=None,
         description=(

@@ -35,11 +35,11 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.include_router(fhir_router)
     app.include_router(cds_hooks.router)
     app.state.cds_trust = load_trust(config.cds_clients, config.public_url)
-    web_app.install(app, config, pack)
-    app.add_middleware(Compression, minimum_size=1000)
     counters = storage_from_string(config.rate_limit_storage)
     if not isinstance(counters, Storage):
         raise ValueError("CANDID_RATE_LIMIT_STORAGE must name a synchronous `limits` storage")
+    web_app.install(app, config, pack, counters)
+    app.add_middleware(Compression, minimum_size=1000)
     app.add_middleware(RateLimit, rate=config.rate_limit, storage=counters)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(SecurityHeaders)

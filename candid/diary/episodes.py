@@ -30,6 +30,9 @@ OLDEST_YEARS = 5
 MAX_EPISODES = 500
 """Episodes one diary may hold: two a week for the five years a date may go back. It bounds
 what one diary costs to open, chart and export; the visit summary lists fewer still."""
+SUMMARY_EPISODES = 50
+"""Episodes the visit summary (page and PDF) lists, the most recent: a provider reads the
+pattern, which counts them all, and a PDF's cost grows with every row it lays out."""
 CYCLE_DAY = re.compile(r"[0-9]{1,3}")
 """ASCII digits only: str.isdigit() also takes "²" or "٣", which int() then refuses, and
 any number of digits, which int() refuses past 4,300."""

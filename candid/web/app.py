@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from limits.storage import Storage
 from pydantic import Field, TypeAdapter
 
 from candid.knowledge.learn import Learn, load_learn
@@ -16,6 +17,7 @@ from candid.settings import Settings
 from candid.store.db import database
 from candid.store.sessions import Sessions
 from candid.web.context import CsrfError, Web, page
+from candid.web.pdf import Pdfs
 from candid.web.routes import diary, feedback, interview, learn, results, static
 from candid.web.session import Sealer, SessionCookies, purpose_key, secret_key
 
@@ -48,7 +50,9 @@ def _affiliate_links(config: Settings, reading: Learn) -> dict[str, ShopLink]:
     return links
 
 
-def install(app: FastAPI, config: Settings, pack: Pack) -> None:
+def install(app: FastAPI, config: Settings, pack: Pack, counters: Storage) -> None:
+    """`counters` is where per-client counts live (the request limit's storage), so the PDF
+    limit is shared by every process the way the request limit is."""
     if not (static.STATIC / "candid.css").is_file():
         log.warning("the pages' CSS and JS are not built: run `make assets` (needs npm)")
     reading = load_learn(pack.meta.id)
@@ -61,10 +65,12 @@ def install(app: FastAPI, config: Settings, pack: Pack) -> None:
             key, lifetime, lambda: Sessions(database(config.sqlalchemy_url()), lifetime)
         ),
         record_links=Sealer(purpose_key(key, "record link"), lifetime),
+        pdfs=Pdfs(config.pdf_workers, config.pdf_queue, config.pdf_rate_limit, counters),
         affiliate_links=_affiliate_links(config, reading),
     )
     app.state.web = web
     web.db()  # the embedded database is made (and migrated) on first start, not first use
+    web.pdfs.start()
     app.state.html_errors = HtmlErrors()
     for module in (interview, results, diary, learn, feedback):
         app.include_router(module.router)

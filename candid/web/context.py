@@ -22,6 +22,7 @@ from candid.settings import Settings
 from candid.store.db import database
 from candid.store.diaries import Diaries, Throttles
 from candid.web import i18n
+from candid.web.pdf import Pdfs
 from candid.web.session import COOKIE, MAX_COOKIE_BYTES, Interview, Sealer, SessionCookies
 from candid.web.templating import environment
 
@@ -38,6 +39,7 @@ class Web:
     cookies: SessionCookies
     record_links: Sealer
     """Seals the facts a CDS Hooks card reads from the record into its visit-summary link."""
+    pdfs: Pdfs
     affiliate_links: Mapping[str, Any] = field(default_factory=dict)
     """Product-type id to a deployer's shop link (url, label); empty unless configured."""
 

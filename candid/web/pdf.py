@@ -2,12 +2,31 @@
 
 WeasyPrint fetches nothing from the network: stylesheets are read from the package's own
 static folder, and every other URL is refused, so a template change cannot leak a request.
+
+A render is a second or more of pure-Python layout that holds the GIL throughout. Run in the
+app's own threads, four of them at once starved the event loop and every other page (the
+start page took over a second). So PDFs are made in worker processes of their own
+(`pdf_workers`), at most `pdf_workers + pdf_queue` are admitted at once in an app process
+(more get a 503 at once rather than a growing queue), and each client may ask for
+`pdf_rate_limit` of them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
+from limits import parse
+from limits.storage import Storage
+from limits.strategies import SlidingWindowCounterRateLimiter
 from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
 PRINT_CSS = """
@@ -30,6 +49,11 @@ ul.candid-tickboxes { list-style: none; padding-left: 0; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; border-bottom: 1px solid #d8dde0; padding: 3pt; vertical-align: top; }
 """
+BUSY_RETRY_SECONDS = 5
+"""What a refused PDF request is told to wait: about the time a few renders take."""
+RENDERS_PER_WORKER = 200
+"""A worker process is replaced after this many renders, so whatever WeasyPrint and its
+font caches hold on to cannot grow for the life of the server."""
 
 
 def _refuse(url: str, **_: Any) -> dict[str, Any]:
@@ -40,3 +64,91 @@ def html_to_pdf(html: str) -> bytes:
     pdf = HTML(string=html, url_fetcher=_refuse).write_pdf(stylesheets=[CSS(string=PRINT_CSS)])
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def _warm() -> None:
+    """Run in a new worker: imports and font lookups done before the first person waits."""
+    html_to_pdf("<p>Candid</p>")
+
+
+class PdfBusy(Exception):
+    """Every render slot and every waiting place of this app process is taken."""
+
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """One pool per process and size, shared by every app made in it (the tests make many).
+    Spawned, not forked: the app process has threads (uvicorn's, the database pool's), and a
+    fork copies their locks in whatever state they were in."""
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=RENDERS_PER_WORKER,
+            )
+            for _ in range(workers):
+                pool.submit(_warm)
+            _pools[workers] = pool
+        return pool
+
+
+def _discard(workers: int, pool: ProcessPoolExecutor) -> None:
+    """A pool whose worker died (killed for memory, say) refuses all work: the next render
+    gets a new one."""
+    with _pools_lock:
+        if _pools.get(workers) is pool:
+            del _pools[workers]
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+class Pdfs:
+    """Admission, per-client rate and rendering of visit-summary PDFs for one app."""
+
+    def __init__(self, workers: int, queue: int, rate: str, counters: Storage) -> None:
+        self.workers = workers
+        self.most = workers + queue
+        self.admitted = 0
+        self._lock = threading.Lock()
+        self.rate = parse(rate)
+        self.limiter = SlidingWindowCounterRateLimiter(counters)
+
+    def start(self) -> None:
+        """Start the worker processes now, so the first PDF does not wait for them."""
+        _pool(self.workers)
+
+    def wait_for(self, client: str) -> int:
+        """Seconds until `client` may have another PDF; 0 (and counted) when it may now."""
+        key = f"pdf:{client}"
+        if self.limiter.hit(self.rate, key):
+            return 0
+        stats = self.limiter.get_window_stats(self.rate, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Held from before the summary is gathered until its PDF is made. Raises PdfBusy
+        when this process already has as many PDFs in hand as it admits."""
+        with self._lock:
+            if self.admitted >= self.most:
+                raise PdfBusy
+            self.admitted += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.admitted -= 1
+
+    async def render(self, html: str) -> bytes:
+        """The PDF, made in a worker process while this event loop serves other requests."""
+        loop = asyncio.get_running_loop()
+        pool = _pool(self.workers)
+        try:
+            return await loop.run_in_executor(pool, html_to_pdf, html)
+        except BrokenProcessPool:  # its worker died (killed for memory, say): once more
+            _discard(self.workers, pool)
+            return await loop.run_in_executor(_pool(self.workers), html_to_pdf, html)

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from candid.diary.episodes import SUMMARY_EPISODES
 from candid.diary.pattern import pattern
 from candid.engine import Assessment, question_for
 from candid.engine.assessment import FactValueOut
 from candid.engine.conditions import Facts, FactValue, compile_test
 from candid.web import flow
 from candid.web.context import Page, Web, page
-from candid.web.pdf import html_to_pdf
+from candid.web.pdf import BUSY_RETRY_SECONDS, PdfBusy
 from candid.web.routes.diary import opened
 from candid.web.routes.interview import current
 from candid.web.session import Interview
@@ -107,19 +108,43 @@ def _summary_context(p: Page, *, with_diary: bool = True) -> dict[str, Any]:
         **_results_context(p),
         "answers": answers,
         "today": today.isoformat(),
-        "diary_episodes": stored,
+        # The most recent episodes are listed; the pattern counts them all.
+        "diary_episodes": stored[:SUMMARY_EPISODES],
+        "diary_total": len(stored),
         "diary_pattern": pattern([s.episode for s in stored], today) if stored else None,
     }
 
 
-async def _summary(p: Page, *, for_pdf: bool, pdf_url: str, from_record: bool) -> Response:
-    context = await run_in_threadpool(_summary_context, p, with_diary=not from_record)
-    html = p.render(
+def _summary_page(p: Page, *, for_pdf: bool, pdf_url: str, from_record: bool) -> Response:
+    """Gathered and rendered in a worker thread: a long diary is tens of milliseconds of
+    decryption and template work that must not hold up the event loop."""
+    context = _summary_context(p, with_diary=not from_record)
+    return p.render(
         "summary.jinja", **context, for_pdf=for_pdf, pdf_url=pdf_url, from_record=from_record
     )
+
+
+async def _summary(p: Page, *, for_pdf: bool, pdf_url: str, from_record: bool) -> Response:
     if not for_pdf:
-        return html
-    pdf = await run_in_threadpool(html_to_pdf, bytes(html.body).decode())
+        return await run_in_threadpool(
+            _summary_page, p, for_pdf=False, pdf_url=pdf_url, from_record=from_record
+        )
+    client = p.request.client.host if p.request.client else "unknown"
+    wait = p.web.pdfs.wait_for(client)
+    if wait:
+        refused = p.render("error.jinja", status=429, kind="too_many")
+        refused.headers["retry-after"] = str(wait)
+        return refused
+    try:
+        with p.web.pdfs.slot():
+            html = await run_in_threadpool(
+                _summary_page, p, for_pdf=True, pdf_url=pdf_url, from_record=from_record
+            )
+            pdf = await p.web.pdfs.render(bytes(html.body).decode())
+    except PdfBusy:
+        busy = p.render("error.jinja", status=503, kind="busy")
+        busy.headers["retry-after"] = str(BUSY_RETRY_SECONDS)
+        return busy
     response = Response(
         pdf,
         media_type="application/pdf",
