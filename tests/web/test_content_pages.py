@@ -169,3 +169,16 @@ def test_a_bad_affiliate_links_file_is_refused_at_start_naming_the_key(tmp_path:
     links.write_text("water_based_lubricant: {url: 'javascript:alert(1)', label: 'Shop'}\n")
     with pytest.raises(ValueError, match="water_based_lubricant"):
         make_client(tmp_path / "b", affiliate_links=links)
+
+
+def test_the_visit_summary_dates_read_as_each_language_writes_them(tmp_path: Path) -> None:
+    import datetime as dt
+
+    client = make_client(tmp_path)
+    interview(client, YOUNG_ON_PILL)
+    today = dt.date.today()
+    english = client.get("/summary").text
+    assert f"{today.day} {today.strftime('%B')} {today.year}" in english
+    assert today.isoformat() not in english
+    spanish = client.get("/summary?lang=es").text
+    assert f"{today.day} de " in spanish and str(today.year) in spanish

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,8 @@ router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
 GLANCE_CAUSES, GLANCE_CHECKS = 3, 4
 """What the first phone screen holds: the causes most worth discussing, the first checks."""
+DATE_LOCALES = {"en": "en_GB"}
+"""Dates as the pages' English reads them (UK: 4 December 2026, like its 999 and 111)."""
 QUESTIONS_SHOWN = 6
 """Questions to bring shown at once; the rest are one click away."""
 
@@ -107,7 +110,7 @@ def _summary_context(p: Page, *, with_diary: bool = True) -> dict[str, Any]:
     return {
         **_results_context(p),
         "answers": answers,
-        "today": today.isoformat(),
+        "today": format_date(today, format="long", locale=DATE_LOCALES.get(p.lang, p.lang)),
         # The most recent episodes are listed; the pattern counts them all.
         "diary_episodes": stored[:SUMMARY_EPISODES],
         "diary_total": len(stored),
