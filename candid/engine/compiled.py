@@ -124,6 +124,11 @@ class CompiledPack:
     """Every fact a prior rule, an exclusion or a site requirement reads: priors depend on
     nothing else, so they are cached by these facts' values."""
     prior_cache: dict[tuple[FactValue | None, ...], tuple[FloatArray, FloatArray]]
+    workup_facts: tuple[str, ...] = ()
+    """Every fact a workup condition reads: the checks depend on nothing else but the open
+    stages, so what-if answers that leave these alone leave the checks alone."""
+    rule_facts: tuple[str, ...] = ()
+    """Every fact an urgency rule reads."""
 
 
 def _shape(fact: Fact, site: str, other_site: float) -> dict[str, float]:
@@ -317,6 +322,25 @@ def compile_pack(pack: Pack) -> CompiledPack:
             if (r := pack.causes[c].before_evaluation_rank) is not None
         },
         clinician_facts=clinician,
+        workup_facts=tuple(
+            sorted(
+                {
+                    f
+                    for item in pack.workup.values()
+                    for cond in (
+                        *item.recommend_when,
+                        *([item.done_when] if item.done_when else []),
+                        *(
+                            [item.when_stage_open.when]
+                            if item.when_stage_open and item.when_stage_open.when
+                            else []
+                        ),
+                    )
+                    for f in cond.fact_names()
+                }
+            )
+        ),
+        rule_facts=tuple(sorted({f for r in pack.urgency.rules for f in r.when.fact_names()})),
     )
 
 

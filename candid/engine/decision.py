@@ -42,17 +42,35 @@ class Told:
     """The evaluations recommended."""
 
 
-def told_from(cp: CompiledPack, effective: Facts, post: Posterior, rank: int) -> Told:
+Memo = dict[tuple[object, ...], object]
+
+
+def told_from(
+    cp: CompiledPack, effective: Facts, post: Posterior, rank: int, memo: Memo | None = None
+) -> Told:
     order = ranking(cp, effective, post)
     top = tuple(k for k in order if post.prior[k] > 0)[:TOP]
     opened = open_stages(cp, effective, post.probability)
-    checks = frozenset(e.id for e in workup(cp, effective, opened) if e.status == "recommended")
+    key = ("checks", tuple(opened), *(effective.get(f) for f in cp.workup_facts))
+    checks = memo.get(key) if memo is not None else None
+    if not isinstance(checks, frozenset):
+        checks = frozenset(e.id for e in workup(cp, effective, opened) if e.status == "recommended")
+        if memo is not None:
+            memo[key] = checks
     return Told(rank, top, post.probability, checks)
 
 
-def told(cp: CompiledPack, facts: Facts) -> Told:
+def told(cp: CompiledPack, facts: Facts, memo: Memo | None = None) -> Told:
+    """What the person would be told with these answers. `memo` shares, within one choice
+    of question, the urgency and checks of what-if answers that leave their facts alone."""
     effective, _ = with_assumptions(cp, facts)
-    return told_from(cp, effective, posterior(cp, effective), triage(cp, effective).rank)
+    key = ("rank", *(effective.get(f) for f in cp.rule_facts))
+    rank = memo.get(key) if memo is not None else None
+    if not isinstance(rank, int):
+        rank = triage(cp, effective).rank
+        if memo is not None:
+            memo[key] = rank
+    return told_from(cp, effective, posterior(cp, effective), rank, memo)
 
 
 def difference(w: ValueWeights, before: Told, after: Told) -> float:
@@ -115,12 +133,13 @@ def question_values(
 ) -> dict[str, float]:
     """The expected change in what the person is told, for each candidate question."""
     weights = cp.pack.interview.value
-    now = told(cp, facts)
+    memo: Memo = {}
+    now = told(cp, facts, memo)
     out: dict[str, float] = {}
     for fid in candidates:
         total = 0.0
         for value, p in possible_answers(cp, fid, post):
             if p >= UNLIKELY_ANSWER:
-                total += p * difference(weights, now, told(cp, {**facts, fid: value}))
+                total += p * difference(weights, now, told(cp, {**facts, fid: value}, memo))
         out[fid] = total
     return out
