@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,12 @@ class Settings(BaseModel):
     )
     max_body_bytes: int = Field(default=64_000, gt=0, description="Larger bodies get 413.")
     public_url: str = Field(
-        default="http://127.0.0.1:8000", description="Base URL used in links sent to EHRs."
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description=(
+            "The address people and EHRs reach Candid at. https:// makes every cookie Secure "
+            "and sends HSTS: there is no separate switch to forget."
+        ),
     )
     data_dir: Path = Field(
         default_factory=_default_data_dir,
@@ -43,9 +49,6 @@ class Settings(BaseModel):
     )
     session_minutes: int = Field(
         default=120, gt=0, description="An interview left this long is forgotten."
-    )
-    secure_cookies: bool = Field(
-        default=False, description="Mark cookies Secure (set when served over HTTPS)."
     )
     diary_code_attempts: int = Field(
         default=5, gt=0, description="Wrong recovery codes per client before a lockout."
@@ -67,6 +70,14 @@ class Settings(BaseModel):
             "reverse proxies in front of Candid. Only requests from these may say, in "
             "X-Forwarded-For, which client they carry; from anyone else the header is "
             "ignored. Empty (the default): every request counts as coming from its peer."
+        ),
+    )
+    feedback_comment_days: int = Field(
+        default=90,
+        gt=0,
+        description=(
+            "Days a feedback comment is kept; older comments are deleted (the rating and the "
+            "day stay). Comments are free text, so someone may write more than they should."
         ),
     )
     pdf_workers: int = Field(
@@ -132,11 +143,21 @@ class Settings(BaseModel):
             return [str(ipaddress.ip_network(str(v).strip(), strict=False)) for v in value]
         return value
 
+    @property
+    def https(self) -> bool:
+        """Served over HTTPS: cookies are Secure and browsers are told to stay on HTTPS."""
+        return self.public_url.startswith("https://")
+
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'candid.db'}"
 
     @classmethod
     def from_env(cls) -> Settings:
+        if "CANDID_SECURE_COOKIES" in os.environ:
+            logging.getLogger("candid").warning(
+                "CANDID_SECURE_COOKIES is no longer read: cookies are Secure whenever "
+                "CANDID_PUBLIC_URL starts with https://"
+            )
         values = {
             name: os.environ[f"CANDID_{name.upper()}"]
             for name in cls.model_fields

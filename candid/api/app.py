@@ -42,7 +42,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.add_middleware(Compression, minimum_size=1000)
     app.add_middleware(RateLimit, rate=config.rate_limit, storage=counters)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https=config.https)
     app.add_middleware(ClientAddress, trusted_proxies=config.trusted_proxies)
     app.add_middleware(Shield)  # added last, so it wraps everything
     return app

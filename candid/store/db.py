@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -50,11 +51,21 @@ def writing(db: sessionmaker[Session]) -> AbstractContextManager[object]:
     return _WRITE_LOCKS.setdefault(id(engine), threading.Lock())
 
 
+def _private_file(path: Path) -> None:
+    """Create the SQLite file empty and readable by this user only (0600, like the secret
+    key), before SQLite creates it with the umask's (often world-readable) mode. SQLite gives
+    its -wal and -shm files the database file's mode, so they are private too. A file that
+    exists is left as the deployer made it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+            _private_file(Path(parsed.database))
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -70,6 +70,7 @@ def install(app: FastAPI, config: Settings, pack: Pack, counters: Storage) -> No
     )
     app.state.web = web
     web.db()  # the embedded database is made (and migrated) on first start, not first use
+    web.forget_old_comments()
     web.pdfs.start()
     app.state.html_errors = HtmlErrors()
     for module in (interview, results, diary, learn, feedback):

@@ -6,6 +6,13 @@ language, renders templates with both, and writes the cookies back only when the
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+import hmac
+import secrets
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,12 +28,42 @@ from candid.knowledge.models import Pack
 from candid.settings import Settings
 from candid.store.db import database
 from candid.store.diaries import Diaries, Throttles
+from candid.store.feedback import forget_old_comments
 from candid.web import i18n
 from candid.web.pdf import Pdfs
 from candid.web.session import COOKIE, MAX_COOKIE_BYTES, Interview, Sealer, SessionCookies
 from candid.web.templating import environment
 
 LANG_COOKIE = "candid_lang"
+SWEEP_SECONDS = 3600
+KEPT_QUERY = ("change", "deleted", "saved", "sent", "t")
+"""The query parameters the pages read, the only ones a language link carries over: a page
+echoes no query text it does not use."""
+
+
+def masked(token: str) -> str:
+    """The CSRF token as one page shows it: a fresh random mask, then the token XORed with
+    it. The token is a secret of the session; pages are compressed, and a page that also
+    echoes text an attacker chose (a query string, a path) would otherwise let the
+    compressed size say how much of a guess matched the token (BREACH). Masked, the bytes on
+    the page differ every time and match nothing."""
+    raw = token.encode()
+    mask = secrets.token_bytes(len(raw))
+    hidden = bytes(a ^ b for a, b in zip(mask, raw, strict=True))
+    # Unpadded, so the value stays URL-safe as the bare token was (no "=" to escape).
+    return base64.urlsafe_b64encode(mask + hidden).decode().rstrip("=")
+
+
+def unmasked(value: str) -> bytes | None:
+    """The token a masked value carries, or None when the value is not one."""
+    try:
+        both = base64.urlsafe_b64decode(value.encode("ascii") + b"=" * (-len(value) % 4))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+    half = len(both) // 2
+    if not half or len(both) != 2 * half:
+        return None
+    return bytes(a ^ b for a, b in zip(both[:half], both[half:], strict=True))
 
 
 @dataclass
@@ -42,6 +79,8 @@ class Web:
     pdfs: Pdfs
     affiliate_links: Mapping[str, Any] = field(default_factory=dict)
     """Product-type id to a deployer's shop link (url, label); empty unless configured."""
+    _swept: float | None = field(default=None, init=False, repr=False)
+    _sweeping: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def db(self) -> sessionmaker[Session]:
         """Made (and migrated) on first use; the pages that never write never touch it."""
@@ -49,6 +88,17 @@ class Web:
 
     def diaries(self) -> Diaries:
         return Diaries(self.db())
+
+    def forget_old_comments(self) -> None:
+        """On start, then at most once an hour per process, from whichever request comes:
+        feedback comments past `feedback_comment_days` are deleted even when no new feedback
+        arrives to prompt it."""
+        now = time.monotonic()
+        with self._sweeping:
+            if self._swept is not None and now - self._swept < SWEEP_SECONDS:
+                return
+            self._swept = now
+        forget_old_comments(self.db(), self.config.feedback_comment_days, dt.date.today())
 
     def throttles(self) -> Throttles:
         return Throttles(
@@ -116,12 +166,13 @@ class Page:
         """The posted form, checked against this session's CSRF token."""
         data = await self.request.form()
         fields = {k: v for k, v in data.items() if isinstance(v, str)}
-        if fields.get("csrf") != self.interview.csrf:
+        sent = unmasked(fields.get("csrf", ""))
+        if sent is None or not hmac.compare_digest(sent, self.interview.csrf.encode()):
             raise CsrfError
         return fields
 
     def url_with_lang(self, lang: str) -> str:
-        query = dict(self.request.query_params)
+        query = {k: v for k, v in self.request.query_params.items() if k in KEPT_QUERY}
         query["lang"] = lang
         return f"{self.request.url.path}?{urlencode(query)}"
 
@@ -137,7 +188,7 @@ class Page:
                 (code, i18n.NAMES[code]) for code in i18n.LANGUAGES if code != self.lang
             ],
             page=self,
-            csrf=self.interview.csrf,
+            csrf=masked(self.interview.csrf),
             pack=self.web.pack,
             version=__version__,
             knowledge_version=f"{self.web.pack.meta.id} {self.web.pack.meta.version}",
@@ -152,7 +203,7 @@ class Page:
 
     def finish(self, response: Response) -> Response:
         response.headers["cache-control"] = "no-store"  # answers must not sit in a shared cache
-        secure = self.web.config.secure_cookies
+        secure = self.web.config.https
         for ended in self._ended:
             self.web.cookies.end(ended)
         self._ended.clear()
@@ -179,6 +230,7 @@ class Page:
 def page(request: Request) -> Page:
     """The FastAPI dependency every page route takes."""
     web: Web = request.app.state.web
+    web.forget_old_comments()
     cookie_lang = request.cookies.get(LANG_COOKIE)
     lang = i18n.pick_language(
         request.query_params.get("lang"), cookie_lang, request.headers.get("accept-language")

@@ -35,9 +35,19 @@ HEADERS = [
 ]
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+"""A year of HTTPS only, once a browser has seen the site over HTTPS. Not for subdomains:
+those are the deployer's to decide."""
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    """`https`: the deployment is served over HTTPS (its public URL says so), so browsers are
+    told never to use plain HTTP for it, where the cookies and answers would travel in the
+    clear."""
+
+    def __init__(self, app: ASGIApp, https: bool = False) -> None:
         self.app = app
+        self.headers = [*HEADERS, HSTS] if https else HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,7 +57,7 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in HEADERS if k not in present]
+                extra = [(k, v) for k, v in self.headers if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -203,7 +203,7 @@ def secret_key(config: Settings) -> bytes:
     path: Path = config.data_dir / "secret.key"
     if path.exists():
         return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Written whole to a private file first, then linked into place: the link is atomic and
     # fails if the key exists, so a process starting alongside never reads a half-written
     # key, and all of them end up with the one that got there first.

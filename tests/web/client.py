@@ -23,6 +23,12 @@ def soup(r: Response) -> BeautifulSoup:
     return BeautifulSoup(r.text, "html.parser")
 
 
+def unmasked_page(r: Response) -> str:
+    """The page with its CSRF fields blanked: each page masks the token afresh (see
+    candid.web.context.masked), so two renders of unchanged answers differ only there."""
+    return re.sub(r'(name="csrf" value=")[^"]*"', r'\1"', r.text)
+
+
 def main_of(r: Response) -> Tag:
     """The page's <main>, where everything a person reads lives."""
     main = soup(r).find("main")

@@ -22,7 +22,13 @@ MAX_COMMENT = 1000
 @router.get("/feedback")
 def feedback_form(p: PageDep, sent: bool = False) -> Response:
     return p.render(
-        "feedback.jinja", sent=sent, errors={}, rating="", comment="", max_comment=MAX_COMMENT
+        "feedback.jinja",
+        sent=sent,
+        errors={},
+        rating="",
+        comment="",
+        max_comment=MAX_COMMENT,
+        comment_days=p.web.config.feedback_comment_days,
     )
 
 
@@ -47,6 +53,7 @@ async def send_feedback(p: PageDep) -> Response:
             rating=rating,
             comment=comment,
             max_comment=MAX_COMMENT,
+            comment_days=p.web.config.feedback_comment_days,
         )
     row = Feedback(
         day=dt.date.today(),
