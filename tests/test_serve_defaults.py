@@ -1,10 +1,14 @@
 """`candid serve` with default settings, from outside, as an attacker on the network sees it:
 rotating X-Forwarded-For does not escape the wrong-code lockout, and the inputs that once made
-a 500 get a 4xx. One real process (SQLite in a temporary folder, nothing else set)."""
+a 500 get a 4xx. One real process (SQLite in a temporary folder, nothing else set). And the
+PDF worker process it starts ends with it, however it ends."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +86,35 @@ def test_the_inputs_that_made_a_500_get_a_4xx(server: AppProcess) -> None:
                 data={**EPISODE, "csrf": csrf_of(form.text), "day": "2026-01-05"},
             )
             assert late.status_code == 410, late.text[:300]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a parent that does not reap it counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_the_pdf_worker_ends_with_the_server(server: AppProcess, how: signal.Signals) -> None:
+    """uvicorn ends on SIGTERM by raising it again after shutdown, which skips Python's exit
+    handlers; a SIGKILL skips everything. Either way no PDF worker may live on, orphaned."""
+    workers = [
+        pid
+        for pid in _children(server.process.pid)
+        if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    ]
+    assert workers, "the server starts its PDF worker"
+    server.process.send_signal(how)
+    server.process.wait(10)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "a PDF worker outlived its server"

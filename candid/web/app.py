@@ -72,6 +72,7 @@ def install(app: FastAPI, config: Settings, pack: Pack, counters: Storage) -> No
     web.db()  # the embedded database is made (and migrated) on first start, not first use
     web.forget_old_comments()
     web.pdfs.start()
+    app.router.on_shutdown.append(web.pdfs.stop)
     app.state.html_errors = HtmlErrors()
     for module in (interview, results, diary, learn, feedback):
         app.include_router(module.router)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ th, td { text-align: left; border-bottom: 1px solid #d8dde0; padding: 3pt; verti
 """
 BUSY_RETRY_SECONDS = 5
 """What a refused PDF request is told to wait: about the time a few renders take."""
+PARENT_CHECK_SECONDS = 1.0
 RENDERS_PER_WORKER = 200
 """A worker process is replaced after this many renders, so whatever WeasyPrint and its
 font caches hold on to cannot grow for the life of the server."""
@@ -71,6 +73,20 @@ def _warm() -> None:
     html_to_pdf("<p>Candid</p>")
 
 
+def _die_with(parent: int) -> None:
+    """A worker's initializer: end when the app process that started it has gone. A pool's
+    workers hold their own end of its pipes, so they never notice a parent that ended without
+    shutting the pool down (uvicorn ends on SIGTERM by raising the signal again, after
+    shutdown, which skips Python's exit handlers), and would live on, orphaned."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="candid-pdf-parent", daemon=True).start()
+
+
 class PdfBusy(Exception):
     """Every render slot and every waiting place of this app process is taken."""
 
@@ -89,6 +105,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             pool = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with,
+                initargs=(os.getpid(),),
                 max_tasks_per_child=RENDERS_PER_WORKER,
             )
             for _ in range(workers):
@@ -97,13 +115,12 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         return pool
 
 
-def _discard(workers: int, pool: ProcessPoolExecutor) -> None:
-    """A pool whose worker died (killed for memory, say) refuses all work: the next render
-    gets a new one."""
+def _discard(workers: int, pool: ProcessPoolExecutor, *, wait: bool = False) -> None:
+    """Take `pool` out of use and shut it down; the next render gets a new one."""
     with _pools_lock:
         if _pools.get(workers) is pool:
             del _pools[workers]
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=wait, cancel_futures=True)
 
 
 class Pdfs:
@@ -120,6 +137,14 @@ class Pdfs:
     def start(self) -> None:
         """Start the worker processes now, so the first PDF does not wait for them."""
         _pool(self.workers)
+
+    def stop(self) -> None:
+        """On the app's shutdown: the workers end with it (see `_die_with` for a parent
+        that ends without this)."""
+        with _pools_lock:
+            pool = _pools.get(self.workers)
+        if pool is not None:
+            _discard(self.workers, pool, wait=True)
 
     def wait_for(self, client: str) -> int:
         """Seconds until `client` may have another PDF; 0 (and counted) when it may now."""
