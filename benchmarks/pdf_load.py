@@ -7,12 +7,13 @@ under 200 ms.
     .venv/bin/python benchmarks/pdf_load.py [--episodes 250] [--concurrent 4]
 
 One real `candid serve` process with default settings but the request limit (SQLite in a
-temporary folder), on loopback. A person starts a diary and records the episodes (not timed), downloads the PDF once
-(so the first render's start-up is not counted), then asks for `--concurrent` PDFs at once;
-meanwhile a second client, a new visitor, requests the start page back to back until the
-last PDF arrives. Printed: the start page's latency alone and during the renders (p50, p95,
-max), each PDF's status and time, and what the PDF says it left out. Client and server share
-this machine's CPUs, so the figures include the client's own time.
+temporary folder), on loopback. A person starts a diary and records the episodes (not
+timed), downloads the PDF once (so the first render's start-up is not counted), then asks for
+`--concurrent` PDFs at once; meanwhile a second client, a new visitor, requests the start
+page back to back until the last PDF arrives. Printed: the start page's latency alone and
+during the renders (p50, p95, max), each PDF's status and time, and what the PDF says it left
+out. Client and server share this machine's CPUs, so the figures include the client's own
+time.
 """
 
 from __future__ import annotations
