@@ -168,3 +168,16 @@ def test_replaying_every_vignette_stays_short(replays: list[Any]) -> None:
     screens = sorted(r.screens for r in replays)
     assert screens[len(screens) // 2] <= 14
     assert screens[-1] <= 25
+
+
+def test_the_typical_answers_never_contradict_the_persons_own(pack: Pack) -> None:
+    """Someone bleeding heavily now would not say 'spotting': the replay drops a typical
+    answer the person's own answers rule out rather than failing on it."""
+    from candid.evaluation.vignettes import Vignette
+
+    case = Vignette.model_validate(
+        {"id": "t", "facts": {"age": 30, "heavy_bleeding_now": True}, "expect": {}}
+    )
+    r = replay(pack, case)
+    assert r.result.urgency.interrupt and r.screens == 1
+    assert r.all_answers.urgency.level == "emergency"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any, Literal
 
-from candid.engine import Assessment, applies, assess
+from candid.engine import Assessment, FactsError, applies, assess
 from candid.engine.compiled import compiled
 from candid.engine.conditions import FactValue
 from candid.engine.next_question import EMERGENCY_RANK, could_raise_urgency
@@ -163,10 +163,28 @@ def everything_said(
     return said
 
 
+def assess_all_said(
+    pack: Pack, truth: Mapping[str, FactValue], said: dict[str, FactValue]
+) -> Assessment:
+    """The assessment of everything said; a typical answer that contradicts the case's own
+    (spotting beside heavy bleeding now) is one that person would not have given: dropped."""
+    while True:
+        try:
+            return assess(pack, said)
+        except FactsError as err:
+            named = {p.fact for p in err.problems} | {
+                f for p in err.problems for f in said if f in p.message
+            }
+            typical = {f for f in named if f in said and f not in truth}
+            if not typical:
+                raise
+            said = {k: v for k, v in said.items() if k not in typical}
+
+
 def replay(pack: Pack, case: Vignette, respondent: Respondent = "typical") -> Replay:
     truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
     talk = converse(pack, truth, respondent)
-    full = assess(pack, everything_said(pack, truth, respondent))
+    full = assess_all_said(pack, truth, everything_said(pack, truth, respondent))
     case_only = assess(pack, truth)
     asked = set(talk.asked)
     context = {f for f, x in pack.facts.items() if x.context}
