@@ -25,18 +25,10 @@ from hypothesis import strategies as st
 from candid.diary.episodes import CHOICES
 from candid.knowledge.models import Pack
 from tests.web.client import answer, csrf, make_client, soup, start
+from tests.web.test_diary_pages import GOOD
 
 TODAY = dt.date.today()
-EPISODE = {
-    "day": TODAY.isoformat(),
-    "amount": "light",
-    "colour": "bright_red",
-    "timing": "during",
-    "pain": "mild",
-    "lubricant": "no",
-    "cycle_day": "12",
-    "notes": "",
-}
+EPISODE = {**GOOD, "day": TODAY.isoformat(), "notes": ""}
 TRICKY = [
     "²",
     "٣",
