@@ -124,8 +124,9 @@ def next_question(
     ]
     answered = len(facts) + len(skipped)
     values: dict[str, float] = {}
-    if answered < settings.max_questions:
-        # Worked out during the opening too: what the estimate of pages left counts on.
+    if not opening and not emergencies and answered < settings.max_questions:
+        # Only when the choice rests on it: playing out every answer of every question is
+        # the costly part of an assessment (docs/interview.md, "Progress").
         values = question_values(cp, facts, post, candidates)
     # A page is worth what its questions are worth together: a group of tick boxes answers
     # several at once, so it is chosen by the sum of its questions' values.
