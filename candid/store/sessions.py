@@ -53,13 +53,16 @@ class Sessions:
                 )
             )
 
-    def extend(self, session_id: str) -> None:
-        """The session lasts its lifetime from the last answer, as the cookie does."""
+    def extend(self, session_id: str) -> bytes | None:
+        """The session lasts its lifetime from the last answer, as the cookie does. Returns
+        its salt, or None when it had already ended (one statement, no read before it)."""
+        now = int(time.time())
         with writing(self.db), self.db.begin() as s:
-            s.execute(
+            return s.scalar(
                 update(BrowserSession)
-                .where(BrowserSession.id == _row_id(session_id))
-                .values(expires=int(time.time()) + self.lifetime)
+                .where(BrowserSession.id == _row_id(session_id), BrowserSession.expires > now)
+                .values(expires=now + self.lifetime)
+                .returning(BrowserSession.salt)
             )
 
     def end(self, session_id: str) -> None:

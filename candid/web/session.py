@@ -179,15 +179,11 @@ class SessionCookies:
                 self._sessions().end(session_id)
             return f"{ANONYMOUS}.{self._anonymous.seal(interview)}", None
         sessions = self._sessions()
-        if session_id is None:
+        found = sessions.extend(session_id) if session_id is not None else None
+        if session_id is None or found is None:  # new, or ended in another tab meanwhile
             session_id, salt = sessions.start()
         else:
-            found = sessions.salt(session_id)
-            if found is None:  # ended in another tab meanwhile: a fresh one
-                session_id, salt = sessions.start()
-            else:
-                salt = found
-                sessions.extend(session_id)
+            salt = found
         return f"{session_id}.{self._sealer(salt).seal(interview)}", session_id
 
     def end(self, session_id: str) -> None:
