@@ -102,6 +102,7 @@ class GroupInfo(BaseModel):
 
     id: str
     text: str
+    hint: str | None
     none_label: str
     items: list[GroupItemOut]
 

@@ -25,8 +25,9 @@ from candid.api.schemas import (
 )
 from candid.engine import Assessment, assess
 from candid.engine.assess import assess_data
-from candid.engine.assessment import GroupItemOut
+from candid.engine.compiled import compiled
 from candid.engine.explain import answer_label
+from candid.engine.present import group_text
 from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
@@ -91,12 +92,7 @@ def pathway(pathway: str, language: Language = "en") -> Pathway:
         title=pack.meta.title.get(language),
         facts=facts,
         groups=[
-            GroupInfo(
-                id=gid,
-                text=g.question.get(language),
-                none_label=g.none.get(language),
-                items=[GroupItemOut(fact=f, label=t.get(language)) for f, t in g.items.items()],
-            )
+            GroupInfo.model_validate(group_text(compiled(pack), gid, list(g.items), language))
             for gid, g in pack.interview.groups.items()
         ],
         causes=[

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from candid.engine.assessment import Assessment, GroupItemOut, GroupOut, QuestionOut
+from candid.engine.assessment import Assessment, GroupOut, QuestionOut
 from candid.engine.compiled import compiled, with_assumptions
 from candid.engine.conditions import Facts
 from candid.engine.facts import FactProblem, FactsError, validate_facts
 from candid.engine.infer import posterior
 from candid.engine.next_question import next_question
-from candid.engine.present import Data, Detail, present, question_text, texts
+from candid.engine.present import Data, Detail, group_text, present, question_text, texts
 from candid.engine.triage import triage
 from candid.knowledge.models import Pack
 
@@ -79,15 +79,8 @@ def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> Grou
     items = [f for f in group.items if applies(pack, facts, f)]
     if len(items) < 2:
         return None
-    return GroupOut(
-        id=group_id,
-        text=group.question.get(lang),
-        hint=group.hint.get(lang) if group.hint else None,
-        none_label=group.none.get(lang),
-        items=[GroupItemOut(fact=f, label=group.items[f].get(lang)) for f in items],
-        reason="change",
-        expected_change=0.0,
-    )
+    data = group_text(compiled(pack), group_id, items, lang)
+    return GroupOut.model_validate({**data, "reason": "change", "expected_change": 0.0})
 
 
 def group_of(pack: Pack, fact_id: str) -> str | None:

@@ -10,6 +10,7 @@ else gets the same data validated into an `Assessment` (see `assess`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -307,15 +308,22 @@ def _question(cp: CompiledPack, tx: Texts, choice: Choice | None) -> Data | None
 def _group(cp: CompiledPack, tx: Texts, choice: Choice | None) -> Data | None:
     if choice is None or choice.group is None:
         return None
-    group = cp.pack.interview.groups[choice.group]
     return {
-        "id": choice.group,
-        "text": group.question.get(tx.lang),
-        "hint": group.hint.get(tx.lang) if group.hint else None,
-        "none_label": group.none.get(tx.lang),
-        "items": [{"fact": f, "label": group.items[f].get(tx.lang)} for f in choice.facts],
+        **group_text(cp, choice.group, choice.facts, tx.lang),
         "reason": choice.reason,
         "expected_change": round(choice.expected_change, 4),
+    }
+
+
+def group_text(cp: CompiledPack, group_id: str, facts: Sequence[str], lang: str) -> Data:
+    """A question group's wording, with the items for `facts` in the pack's words."""
+    group = cp.pack.interview.groups[group_id]
+    return {
+        "id": group_id,
+        "text": group.question.get(lang),
+        "hint": group.hint.get(lang) if group.hint else None,
+        "none_label": group.none.get(lang),
+        "items": [{"fact": f, "label": group.items[f].get(lang)} for f in facts],
     }
 
 
