@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any, Literal
 
-from candid.engine import Assessment, FactsError, applies, assess
+from candid.engine import Assessment, applies, assess
 from candid.engine.compiled import compiled
 from candid.engine.conditions import FactValue
 from candid.engine.next_question import EMERGENCY_RANK, could_raise_urgency
@@ -151,40 +151,28 @@ def everything_said(
     said = dict(truth)
     if respondent != "typical":
         return said
+    contradictions = compiled(pack).contradictions
     changed = True
     while changed:  # an answer can make another question apply (a coil, then its strings)
         changed = False
         for fid, fact in pack.facts.items():
             if fact.asked_by == "patient" and fid not in said and applies(pack, said, fid):
                 value = typical_answer(pack, fid)
-                if value is not None:
-                    said[fid] = value
-                    changed = True
+                if value is None:
+                    continue
+                # Not an answer this person would give if it contradicts theirs ("spotting"
+                # beside heavy bleeding now).
+                if any(test({**said, fid: value}) for test, _, _ in contradictions):
+                    continue
+                said[fid] = value
+                changed = True
     return said
-
-
-def assess_all_said(
-    pack: Pack, truth: Mapping[str, FactValue], said: dict[str, FactValue]
-) -> Assessment:
-    """The assessment of everything said; a typical answer that contradicts the case's own
-    (spotting beside heavy bleeding now) is one that person would not have given: dropped."""
-    while True:
-        try:
-            return assess(pack, said)
-        except FactsError as err:
-            named = {p.fact for p in err.problems} | {
-                f for p in err.problems for f in said if f in p.message
-            }
-            typical = {f for f in named if f in said and f not in truth}
-            if not typical:
-                raise
-            said = {k: v for k, v in said.items() if k not in typical}
 
 
 def replay(pack: Pack, case: Vignette, respondent: Respondent = "typical") -> Replay:
     truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
     talk = converse(pack, truth, respondent)
-    full = assess_all_said(pack, truth, everything_said(pack, truth, respondent))
+    full = assess(pack, everything_said(pack, truth, respondent))
     case_only = assess(pack, truth)
     asked = set(talk.asked)
     context = {f for f, x in pack.facts.items() if x.context}
