@@ -24,7 +24,10 @@ from candid.engine.decision import question_values
 from candid.engine.infer import Posterior
 from candid.engine.triage import Triage
 
-EMERGENCY_RANK = 3
+
+def interrupting_rank(cp: CompiledPack) -> int:
+    """The pack's most urgent level: the one that interrupts the interview."""
+    return max(cp.level_rank.values())
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def next_question(
 
     cover = could_raise_urgency(cp, facts, tri.rank, skipped)
     opening = [f for f in settings.opening if ask(f)]
-    emergencies = [f for rank, f in cover if rank >= EMERGENCY_RANK]
+    emergencies = [f for rank, f in cover if rank >= interrupting_rank(cp)]
     closing = [f for f in settings.closing if ask(f)]
     candidates = [
         f for f in cp.pack.facts if ask(f) and f not in settings.closing and f not in opening

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from candid.engine import Assessment, applies, assess
 from candid.engine.compiled import compiled
 from candid.engine.conditions import FactValue
-from candid.engine.next_question import EMERGENCY_RANK, could_raise_urgency
+from candid.engine.next_question import could_raise_urgency, interrupting_rank
 from candid.evaluation.vignettes import Vignette
 from candid.knowledge.models import Pack
 
@@ -82,7 +82,8 @@ def converse(
             return Transcript(pages, facts, result, emergency_screens)
         page = [i.fact for i in result.next_group.items] if result.next_group else [q.fact]
         rank = RANK[result.urgency.level]
-        could = {f for r, f in could_raise_urgency(cp, facts, rank, skipped) if r >= EMERGENCY_RANK}
+        top = interrupting_rank(cp)
+        could = {f for r, f in could_raise_urgency(cp, facts, rank, skipped) if r >= top}
         if could & set(page):
             emergency_screens.append(len(pages) + 1)
         grouped = result.next_group is not None
