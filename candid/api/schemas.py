@@ -98,12 +98,14 @@ class WorkupInfo(BaseModel):
 
 
 class GroupInfo(BaseModel):
-    """Yes/no questions an interview may ask on one page (`next_group` in an assessment)."""
+    """Questions an interview may ask on one page (`next_group` in an assessment): yes/no
+    tick boxes (`kind` "tick") or a short form of questions with their own answers."""
 
     id: str
+    kind: Literal["tick", "form"]
     text: str
     hint: str | None
-    none_label: str
+    none_label: str | None
     items: list[GroupItemOut]
 
 

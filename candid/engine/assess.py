@@ -11,6 +11,7 @@ from candid.engine.conditions import Facts
 from candid.engine.facts import FactProblem, FactsError, validate_facts
 from candid.engine.infer import posterior
 from candid.engine.next_question import next_question
+from candid.engine.pages import members
 from candid.engine.present import Data, Detail, group_text, present, question_text, texts
 from candid.engine.triage import triage
 from candid.knowledge.models import Pack
@@ -76,10 +77,11 @@ def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> Grou
     group = pack.interview.groups.get(group_id)
     if group is None:
         return None
-    items = [f for f in group.items if applies(pack, facts, f)]
+    cp = compiled(pack)
+    items = members(cp, group_id, lambda f: applies(pack, facts, f), lambda f: True)
     if len(items) < 2:
         return None
-    data = group_text(compiled(pack), group_id, items, lang)
+    data = group_text(cp, group_id, items, lang)
     return GroupOut.model_validate({**data, "reason": "change", "expected_change": 0.0})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 FactValueOut = bool | int | str
@@ -107,18 +109,39 @@ class QuestionOut(Out):
     """How much the answer is expected to change what the person is told (the choice's basis)."""
 
 
+class FormQuestionOut(Out):
+    """A question as a form page asks it: its words and answers."""
+
+    fact: str
+    text: str
+    hint: str | None
+    type: str
+    choices: list[FactValueOut]
+    options: list[OptionOut]
+    minimum: int | None = None
+    maximum: int | None = None
+    unknown_allowed: bool = True
+
+
 class GroupItemOut(Out):
     fact: str
     label: str
+    question: FormQuestionOut | None = None
+    """On a form page: the question with its answers (a tick box needs only `label`)."""
+    shown_when: dict[str, Any] | None = None
+    """On a form page: shown only once the answers above it on the page meet this condition
+    (the fact's `ask_when`, in the knowledge pack's condition grammar)."""
 
 
 class GroupOut(Out):
-    """Several yes/no questions on one page: a ticked item is yes, an unticked one no."""
+    """Several questions on one page. `kind` "tick": yes/no questions, a ticked item is yes
+    and an unticked one no. `kind` "form": each item is a question with its own answers."""
 
     id: str
+    kind: Literal["tick", "form"] = "tick"
     text: str
     hint: str | None
-    none_label: str
+    none_label: str | None
     items: list[GroupItemOut]
     reason: str
     expected_change: float

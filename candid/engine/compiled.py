@@ -111,6 +111,8 @@ class CompiledPack:
     workup_stage: dict[str, tuple[str, Test | None]]
     stage_opens: dict[str, Test | None]
     ask_when: dict[str, Test]
+    ask_when_refs: dict[str, frozenset[str]]
+    """Fact id -> the facts its `ask_when` reads (a form shows it once those are answered)."""
     group_of: dict[str, str]
     """Fact id -> the question group it is asked in (interview.yaml `groups`)."""
     contradictions: list[tuple[Test, str, str]]
@@ -293,6 +295,9 @@ def compile_pack(pack: Pack) -> CompiledPack:
             s.id: compile_test(s.opens_when) if s.opens_when else None for s in pack.stages
         },
         ask_when={fid: compile_test(f.ask_when) for fid, f in pack.facts.items() if f.ask_when},
+        ask_when_refs={
+            fid: frozenset(f.ask_when.fact_names()) for fid, f in pack.facts.items() if f.ask_when
+        },
         group_of={fid: gid for gid, g in pack.interview.groups.items() for fid in g.items},
         contradictions=compile_contradictions(pack),
         inferences=tuple((x.id, compile_test(x.when), dict(x.set)) for x in pack.inferences),

@@ -13,7 +13,7 @@ question that was picked pays for the page, and the others cost a tick box each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +22,7 @@ from candid.engine.compiled import CompiledPack, FloatArray, with_assumptions
 from candid.engine.conditions import Facts
 from candid.engine.decision import question_values
 from candid.engine.infer import Posterior
+from candid.engine.pages import members
 from candid.engine.triage import Triage
 
 
@@ -150,7 +151,7 @@ def next_question(
     if not queue:
         return None
     fact, reason = queue[0]
-    page = _page(cp, fact, ask)
+    page = _page(cp, fact, facts, skipped)
     left = {_screen(cp, f) for f, _ in queue if f not in page} - {_screen(cp, fact)}
     gains = information_gain(cp, post, [fact]) if fact in cp.evidence else {}
     return Choice(
@@ -164,13 +165,19 @@ def next_question(
     )
 
 
-def _page(cp: CompiledPack, fact: str, ask: Callable[[str], bool]) -> tuple[str, ...]:
-    """The questions asked on the page that asks `fact`: its group's that apply, or itself."""
+def _page(cp: CompiledPack, fact: str, facts: Facts, skipped: Collection[str]) -> tuple[str, ...]:
+    """The questions asked on the page that asks `fact`: its group's that apply (a form's
+    also those that turn on an answer above them), or itself."""
     group = cp.group_of.get(fact)
     if group is None:
         return (fact,)
-    members = tuple(f for f in cp.pack.interview.groups[group].items if ask(f))
-    return members if len(members) > 1 else (fact,)
+    page = members(
+        cp,
+        group,
+        lambda f: askable(cp, facts, f, skipped),
+        lambda f: f not in facts and f not in skipped,
+    )
+    return page if len(page) > 1 else (fact,)
 
 
 def _screen(cp: CompiledPack, fact: str) -> str:

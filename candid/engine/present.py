@@ -19,6 +19,7 @@ from candid.engine.conditions import Facts, FactValue
 from candid.engine.explain import answer_label, evidence_by_cause, prior_reason
 from candid.engine.infer import Posterior
 from candid.engine.next_question import Choice
+from candid.engine.pages import depends_on_page
 from candid.engine.ranking import ranking
 from candid.engine.triage import Triage
 from candid.engine.workup import open_stages, workup
@@ -316,14 +317,37 @@ def _group(cp: CompiledPack, tx: Texts, choice: Choice | None) -> Data | None:
 
 
 def group_text(cp: CompiledPack, group_id: str, facts: Sequence[str], lang: str) -> Data:
-    """A question group's wording, with the items for `facts` in the pack's words."""
+    """A page of several questions in the pack's words, with the items for `facts`: a tick
+    group's statements, or a form's questions with their answers and, for a question that
+    turns on an answer above it, the condition that shows it (the fact's `ask_when`)."""
     group = cp.pack.interview.groups[group_id]
+    tx = texts(cp, lang)
+    above = depends_on_page(cp, tuple(facts))
+    items: list[Data] = []
+    for f in facts:
+        label = group.label(f)
+        if label is not None:
+            items.append({"fact": f, "label": label.get(lang)})
+            continue
+        question = question_text(cp, tx, f)
+        ask_when = cp.pack.facts[f].ask_when
+        items.append(
+            {
+                "fact": f,
+                "label": question["text"],
+                "question": question,
+                "shown_when": ask_when.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+                if f in above and ask_when is not None
+                else None,
+            }
+        )
     return {
         "id": group_id,
+        "kind": group.kind,
         "text": group.question.get(lang),
         "hint": group.hint.get(lang) if group.hint else None,
-        "none_label": group.none.get(lang),
-        "items": [{"fact": f, "label": group.items[f].get(lang)} for f in facts],
+        "none_label": group.none.get(lang) if group.none else None,
+        "items": items,
     }
 
 

@@ -24,6 +24,7 @@ from candid.engine import Assessment, applies, assess
 from candid.engine.compiled import compiled
 from candid.engine.conditions import FactValue
 from candid.engine.next_question import could_raise_urgency, interrupting_rank
+from candid.engine.pages import applying
 from candid.evaluation.vignettes import Vignette
 from candid.knowledge.models import Pack
 
@@ -86,23 +87,28 @@ def converse(
         could = {f for r, f in could_raise_urgency(cp, facts, rank, skipped) if r >= top}
         if could & set(page):
             emergency_screens.append(len(pages) + 1)
-        grouped = result.next_group is not None
+        ticks = result.next_group is not None and result.next_group.kind == "tick"
+        given: dict[str, FactValue | None] = {}
         for fid in page:
             if fid in facts or fid in skipped:
                 raise RuntimeError(f"the interview asked {fid!r} twice")
             if fid in truth:
-                value: FactValue | None = truth[fid]
-            elif grouped:
-                value = False  # a box left unticked
+                given[fid] = truth[fid]
+            elif ticks:
+                given[fid] = False  # a box left unticked
             elif respondent == "typical":
-                value = typical_answer(pack, fid)
+                given[fid] = typical_answer(pack, fid)
             else:
-                value = None
+                given[fid] = None
+        # A form shows a question only once the answers above it make it apply.
+        shown = applying(cp, tuple(page), facts, given) if not ticks else page
+        for fid in shown:
+            value = given[fid]
             if value is None:
                 skipped.append(fid)  # the person answers "not sure"
             else:
                 facts[fid] = value
-        pages.append(page)
+        pages.append(list(shown))
 
 
 @dataclass

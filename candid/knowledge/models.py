@@ -341,15 +341,32 @@ class StageSpec(Strict):
 
 
 class QuestionGroup(Strict):
-    """Yes/no questions asked on one page as "Do any of these apply?" with a box each and
-    "None of these": a ticked box answers yes, an unticked one no (the NHS 111 pattern)."""
+    """Several questions asked on one page (docs/interview.md, "Pages").
 
+    `tick`: yes/no questions that rarely apply, as "Do any of these apply?" with a box each
+    and "None of these": a ticked box answers yes, an unticked one no (the NHS 111 pattern).
+    `form`: a few short questions a history always takes together (about you, about the
+    bleeding), each with its own answers and its own "not sure", in the fact's own words;
+    a question whose `ask_when` turns on an answer above it on the page shows once that
+    answer makes it apply.
+    """
+
+    kind: Literal["tick", "form"] = "tick"
     question: Text
     hint: Text | None = None
-    none: Text
-    """The exclusive "none of these" answer."""
-    items: dict[str, Text]
-    """Fact id -> the short statement next to its box, in the person's words."""
+    none: Text | None = None
+    """The exclusive "none of these" answer of a tick group."""
+    items: dict[str, Text] | list[str]
+    """A tick group: fact id -> the short statement next to its box, in the person's words.
+    A form: the fact ids, in the order asked."""
+
+    @property
+    def facts(self) -> list[str]:
+        return list(self.items)
+
+    def label(self, fact_id: str) -> Text | None:
+        """The statement beside a tick box (a form uses the question's own wording)."""
+        return self.items.get(fact_id) if isinstance(self.items, dict) else None
 
 
 class ValueWeights(Strict):

@@ -94,25 +94,49 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
 
 
 def _groups(pack: Pack) -> Iterator[Problem]:
-    """A group holds yes/no questions put to the person, none of them sensitive, each in one
-    group only (a fact answered on two pages could get two answers)."""
+    """A page holds questions put to the person, none of them sensitive, each on one page
+    only (a fact answered on two pages could get two answers). A tick group holds yes/no
+    questions with a statement each and a "none of these"; a form holds any questions, in
+    their own words, and shows a question after the answers its `ask_when` turns on."""
     seen: dict[str, str] = {}
     for gid, group in pack.interview.groups.items():
         if len(group.items) < 2:
             yield Problem("interview.yaml", f"groups.{gid}", "a group needs at least two items")
-        for fid in group.items:
+        tick = group.kind == "tick"
+        if tick and (not isinstance(group.items, dict) or group.none is None):
+            yield Problem(
+                "interview.yaml",
+                f"groups.{gid}",
+                "a tick group maps each fact to its statement and has a `none` answer",
+            )
+        if not tick and (isinstance(group.items, dict) or group.none is not None):
+            yield Problem(
+                "interview.yaml",
+                f"groups.{gid}",
+                "a form lists its facts (each asked in its own words) and has no `none`",
+            )
+        for i, fid in enumerate(group.facts):
             where = f"groups.{gid}.items.{fid}"
             fact = pack.facts.get(fid)
             if fact is None:
                 yield Problem("interview.yaml", where, "unknown fact")
                 continue
-            if fact.asked_by != "patient" or fact.type != "boolean":
-                yield Problem("interview.yaml", where, "only yes/no questions to the person")
+            if fact.asked_by != "patient":
+                yield Problem("interview.yaml", where, "only questions to the person")
+            elif tick and fact.type != "boolean":
+                yield Problem("interview.yaml", where, "a tick group holds yes/no questions only")
             if fact.own_page:
                 yield Problem("interview.yaml", where, "this question keeps its own page")
             if fid in seen:
                 yield Problem("interview.yaml", where, f"already in group '{seen[fid]}'")
             seen[fid] = gid
+            later = set(group.facts[i + 1 :])
+            if fact.ask_when is not None and fact.ask_when.fact_names() & later:
+                yield Problem(
+                    "interview.yaml",
+                    where,
+                    "asked after the answers it depends on: move it below them",
+                )
 
 
 def bases(pack: Pack) -> Iterator[tuple[str, str, Basis | Treatment]]:
