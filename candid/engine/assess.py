@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from candid.engine.assessment import Assessment, GroupOut, QuestionOut
 from candid.engine.compiled import compiled, with_assumptions
-from candid.engine.conditions import Facts
+from candid.engine.conditions import Facts, FactValue
 from candid.engine.facts import FactProblem, FactsError, validate_facts
 from candid.engine.infer import posterior
 from candid.engine.next_question import next_question
-from candid.engine.pages import members
+from candid.engine.pages import applying, members
 from candid.engine.present import Data, Detail, group_text, present, question_text, texts
 from candid.engine.triage import triage
 from candid.knowledge.models import Pack
@@ -83,6 +83,14 @@ def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> Grou
         return None
     data = group_text(cp, group_id, items, lang)
     return GroupOut.model_validate({**data, "reason": "change", "expected_change": 0.0})
+
+
+def form_applying(
+    pack: Pack, page: Sequence[str], facts: Facts, given: Mapping[str, FactValue | None]
+) -> list[str]:
+    """The questions of a form page that apply once its own answers `given` are counted, in
+    page order: what a page accepts, with scripts or without (`candid.engine.pages`)."""
+    return applying(compiled(pack), tuple(page), facts, given)
 
 
 def group_of(pack: Pack, fact_id: str) -> str | None:

@@ -26,9 +26,8 @@ def members(
     group = cp.pack.interview.groups[group_id]
     out: list[str] = []
     for fid in group.facts:
-        if applies_now(fid) or (
-            group.kind == "form" and open_(fid) and cp.ask_when_refs.get(fid, set()) & set(out)
-        ):
+        shown_above = cp.ask_when_refs.get(fid, frozenset()) & set(out)
+        if applies_now(fid) or (group.kind == "form" and open_(fid) and shown_above):
             out.append(fid)
     return tuple(out)
 

@@ -1,13 +1,13 @@
 """The interactive interview: ask what the engine says is most useful, a page at a time (one
-question, or a group of yes/no questions answered by number), until an emergency interrupts
-or nothing left would change what the person is told."""
+question, a group of yes/no questions answered by number, or a form's questions one after
+another), until an emergency interrupts or nothing left would change what the person is told."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
-from candid.engine import Assessment, assess
-from candid.engine.assessment import GroupOut, QuestionOut
+from candid.engine import Assessment, applies, assess
+from candid.engine.assessment import FormQuestionOut, GroupOut, QuestionOut
 from candid.engine.conditions import FactValue
 from candid.knowledge.models import Pack
 from candid.terminal.report import render
@@ -61,10 +61,13 @@ class Back(Exception):
     """The person asked to return to the previous question."""
 
 
-def ask(console: Console, q: QuestionOut, lang: str, left: int) -> FactValue | None:
+def ask(
+    console: Console, q: QuestionOut | FormQuestionOut, lang: str, left: int | None
+) -> FactValue | None:
     """One question; None means 'not sure'. Raises Back for 'b'. Re-asks on invalid input."""
     console.print()
-    console.print(_progress(lang, left), style="dim")
+    if left is not None:
+        console.print(_progress(lang, left), style="dim")
     console.print(f"[bold]{q.text}[/bold]")
     if q.hint:
         console.print(f"[dim]{q.hint}[/dim]")
@@ -118,6 +121,27 @@ def ask_group(console: Console, group: GroupOut, lang: str, left: int) -> dict[s
         console.print(BAD_GROUP[lang], style="yellow")
 
 
+def ask_form(
+    console: Console, pack: Pack, group: GroupOut, facts: dict[str, FactValue], lang: str, left: int
+) -> dict[str, FactValue | None]:
+    """A form's questions in order, each only once the answers above it make it apply (the
+    web page shows and hides them the same way). Raises Back."""
+    console.print()
+    console.print(_progress(lang, left), style="dim")
+    console.print(f"[bold]{group.text}[/bold]")
+    if group.hint:
+        console.print(f"[dim]{group.hint}[/dim]")
+    seen = {k: v for k, v in facts.items() if k not in {i.fact for i in group.items}}
+    answers: dict[str, FactValue | None] = {}
+    for item in group.items:
+        if item.question is None or not applies(pack, seen, item.fact):
+            continue
+        answers[item.fact] = value = ask(console, item.question, lang, None)
+        if value is not None:
+            seen[item.fact] = value
+    return answers
+
+
 def run_interview(pack: Pack, console: Console, lang: str = "en") -> Assessment:
     console.print(INTRO[lang])
     facts: dict[str, FactValue] = {}
@@ -130,11 +154,13 @@ def run_interview(pack: Pack, console: Console, lang: str = "en") -> Assessment:
             render(result, console)
             return result
         left = result.progress.screens_left - 1
+        answers: dict[str, FactValue | None]
         try:
-            if result.next_group is not None:
-                answers: dict[str, FactValue | None] = dict(
-                    ask_group(console, result.next_group, lang, left)
-                )
+            group = result.next_group
+            if group is not None and group.kind == "form":
+                answers = ask_form(console, pack, group, facts, lang, left)
+            elif group is not None:
+                answers = dict(ask_group(console, group, lang, left))
             else:
                 q = result.next_question
                 answers = {q.fact: ask(console, q, lang, left)}

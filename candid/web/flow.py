@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from candid.engine import applies, question_for
-from candid.engine.assessment import QuestionOut
+from candid.engine.assessment import FormQuestionOut, QuestionOut
 from candid.engine.conditions import FactValue
 from candid.knowledge.models import Pack
 from candid.web.session import Interview
@@ -36,7 +36,10 @@ class AnswerError:
 
 
 def read_answer(
-    q: QuestionOut, raw: str | None, unknown_allowed: bool, _: Callable[[str], str]
+    q: QuestionOut | FormQuestionOut,
+    raw: str | None,
+    unknown_allowed: bool,
+    _: Callable[[str], str],
 ) -> Answer | AnswerError:
     raw = (raw or "").strip()
     if raw == UNSURE and unknown_allowed:

@@ -100,12 +100,48 @@ def group_of(page: Page) -> str | None:
 
 
 def group_items(page: Page) -> list[str]:
+    """The questions a page of several shows: a tick group's boxes, or a form's visible
+    questions."""
+    ticks = page.locator('main input[name="ticked"]').evaluate_all("els => els.map(e => e.value)")
+    if ticks:
+        return [str(v) for v in ticks]
     return [
         str(v)
-        for v in page.locator('main input[name="ticked"]').evaluate_all(
-            "els => els.map(e => e.value)"
+        for v in page.locator("main [data-fact]:not([hidden])").evaluate_all(
+            "els => els.map(e => e.dataset.fact)"
         )
     ]
+
+
+def is_form(page: Page) -> bool:
+    return page.locator("main form[data-candid-form]").count() == 1
+
+
+def fill_form(page: Page, answers: Mapping[str, str]) -> list[str]:
+    """Answer a form page as a person would, top to bottom: a question that an answer above
+    it reveals is answered once it shows. Returns the questions answered."""
+    done: list[str] = []
+    while True:
+        shown = group_items(page)
+        todo = [f for f in shown if f not in done]
+        if not todo:
+            break
+        fact = todo[0]
+        value = pick(answers, fact)
+        box = page.locator(f'main [data-fact="{fact}"] input[type="text"]')
+        if box.count():
+            if value == UNSURE:
+                page.locator(f'label[for="{fact}-unsure"]').click()
+            else:
+                box.fill(value)
+        else:
+            radio = page.locator(f'main input[name="{fact}"][value="{value}"]')
+            assert radio.count() == 1, f"{page.url}: no answer {value!r} to {fact}"
+            page.locator(f'label[for="{radio.get_attribute("id")}"]').click()
+            assert radio.is_checked()
+        done.append(fact)
+    submit(page, page.locator('main form[action^="/groups/"] button[type="submit"]'))
+    return done
 
 
 def submit(page: Page, control: Locator) -> None:
@@ -164,6 +200,10 @@ def run_interview(page: Page, answers: Mapping[str, str], limit: int = MAX_QUEST
             assert asked.count(fact) < 1, f"{fact} asked again (an answer was refused?): {asked}"
             asked.append(fact)
             answer(page, pick(answers, fact))
+        elif group_of(page) is not None and is_form(page):
+            items = fill_form(page, answers)
+            assert not set(items) & set(asked), f"{items} asked again: {asked}"
+            asked += items
         elif group_of(page) is not None:
             items = group_items(page)
             assert not set(items) & set(asked), f"{items} asked again: {asked}"
@@ -191,8 +231,21 @@ def interview_over_http(
         path = urlparse(response.url).path
         if not path.startswith(("/questions/", "/groups/")) or count == stop_after:
             return path
-        if path.startswith("/groups/"):
-            boxes = BeautifulSoup(response.text(), "html.parser").select("input[name=ticked]")
+        html = BeautifulSoup(response.text(), "html.parser")
+        if path.startswith("/groups/") and html.select_one("form[data-candid-form]"):
+            # A form without its script: every question shows, and the server keeps the
+            # answers to those that apply.
+            form: dict[str, str] = {"csrf": csrf}
+            for item in html.select("[data-fact]"):
+                fact = str(item["data-fact"])
+                value = pick(answers, fact)
+                if item.select_one("input[type=text]") and value == UNSURE:
+                    form[f"{fact}-unsure"] = "yes"
+                else:
+                    form[fact] = value
+            response = req.post(path, form=form)
+        elif path.startswith("/groups/"):
+            boxes = html.select("input[name=ticked]")
             ticked = [str(b["value"]) for b in boxes if pick(answers, str(b["value"])) == "true"]
             # One "ticked" field per box, as a browser sends them (a form dict has one value
             # per key); the token and fact ids are URL-safe.

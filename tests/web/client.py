@@ -59,6 +59,42 @@ def group_items(r: Response) -> list[str]:
     return [str(i["value"]) for i in soup(r).select("input[name=ticked]")]
 
 
+def form_items(r: Response) -> list[str]:
+    """The questions a form page holds, in order (a script shows those that apply)."""
+    return [str(div["data-fact"]) for div in soup(r).select("form[data-candid-form] [data-fact]")]
+
+
+def _unsure_in(div: Tag) -> dict[str, str]:
+    """The field that says "not sure" for one question of a form."""
+    fact = str(div["data-fact"])
+    if div.select_one("input[type=text]") is not None:
+        return {f"{fact}-unsure": "yes"}
+    for radio in div.select("input[type=radio]"):
+        label = div.select_one(f"label[for={radio['id']}]")
+        text = label.get_text().lower() if label is not None else ""
+        if radio["value"] == "unsure" or "not sure" in text or "don't know" in text:
+            return {fact: str(radio["value"])}
+    raise AssertionError(f"no way to say 'not sure' to {fact}")
+
+
+def fill(client: TestClient, r: Response, answers: Mapping[str, str]) -> Response:
+    """Answer a form page: each question from `answers`, "not sure" to the rest."""
+    gid = group_of(r)
+    assert gid is not None and form_items(r), f"not on a form page: {r.url}"
+    data: dict[str, str] = {"csrf": csrf(r)}
+    for div in soup(r).select("form[data-candid-form] [data-fact]"):
+        fact = str(div["data-fact"])
+        data.update({fact: answers[fact]} if fact in answers else _unsure_in(div))
+    out: Response = client.post(f"/groups/{gid}", data=data)
+    return out
+
+
+def answered(client: TestClient) -> list[str]:
+    """The questions answered so far, in order, from check-your-answers' Change links."""
+    links = soup(client.get("/check")).select(".nhsuk-summary-list__row a")
+    return [re.sub(r".*/questions/(\w+).*", r"\1", str(a["href"])) for a in links]
+
+
 def tick(client: TestClient, r: Response, ticked: list[str]) -> Response:
     """Answer a group page: tick these boxes, or "None of these" when the list is empty."""
     gid = group_of(r)
@@ -114,6 +150,11 @@ def interview(
         if (fact := fact_of(r)) is not None:
             asked.append(fact)
             r = answer(client, r, answers[fact] if fact in answers else not_sure(r))
+        elif group_of(r) is not None and form_items(r):
+            r = fill(client, r, answers)
+            # Only the questions that applied were asked (the page's script hides the rest):
+            # the answers the app kept, as check-your-answers lists them.
+            asked += [f for f in answered(client) if f not in asked]
         elif group_of(r) is not None:
             items = group_items(r)
             asked += items

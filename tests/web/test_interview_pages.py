@@ -1,6 +1,6 @@
-"""The interview as a person walks it: a question (or a group of yes/no questions) per page,
-chosen by the engine; an emergency answer interrupts at once; answers can be checked and
-changed; bad input gets a clear message and never loses what was already said."""
+"""The interview as a person walks it: a question, a group of yes/no questions or a short
+form per page, chosen by the engine; an emergency answer interrupts at once; answers can be
+checked and changed; bad input gets a clear message and never loses what was already said."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from fastapi.testclient import TestClient
 from candid.knowledge.models import Pack
 from tests.web.client import (
     answer,
+    answered,
     csrf,
     fact_of,
+    fill,
+    form_items,
     group_items,
     group_of,
     interview,
@@ -88,13 +91,62 @@ def test_a_group_page_names_what_is_wrong_and_saves_nothing(
 
 def test_none_of_these_answers_no_to_every_box(client: TestClient) -> None:
     r = tick(client, start(client), [])
-    assert fact_of(r) == "age"
+    assert group_of(r) == "about_you"
     check = client.get("/check").text
     assert check.count("/questions/") >= 3  # each box is a row with its own Change link
     back = soup(r).select_one(".nhsuk-back-link__link")
     assert back is not None and back["href"] == "/groups/right_now"
     again = client.get("/groups/right_now")
     assert soup(again).select_one("input[name=none][checked]") is not None
+
+
+def test_a_form_asks_each_question_in_its_own_words(client: TestClient, pack: Pack) -> None:
+    r = tick(client, start(client), [])
+    items = form_items(r)
+    assert items[0] == "age" and {"has_uterus", "has_cervix", "pregnant"} <= set(items)
+    page = soup(r)
+    for fact in ("has_uterus", "pregnant"):
+        legend = page.select_one(f'[data-fact="{fact}"] legend')
+        assert legend is not None and legend.get_text().strip() == pack.facts[fact].question.en
+    # A question that turns on an answer above it carries the condition that shows it.
+    cervix = page.select_one('[data-fact="has_cervix"]')
+    assert cervix is not None and '"has_uterus"' in str(cervix["data-shown-when"])
+    assert page.select_one('[data-fact="age"]').get("data-shown-when") is None  # type: ignore[union-attr]
+
+
+def test_a_form_keeps_only_the_answers_that_apply(client: TestClient) -> None:
+    """Without the page's script every question shows; an answer to one that does not
+    apply (a hysterectomy at 25) is dropped, not saved."""
+    r = tick(client, start(client), [])
+    answers = {"age": "25", "has_uterus": "false", "has_cervix": "false", "pregnant": "no"}
+    answers |= {"iud": "none", "cervical_screening": "up_to_date_normal"}
+    fill(client, r, answers)
+    kept = answered(client)
+    assert {"age", "pregnant", "iud", "cervical_screening"} <= set(kept)
+    assert not {"has_uterus", "has_cervix", "hysterectomy_within_year", "menopause"} & set(kept)
+
+
+def test_a_form_names_every_question_left_unanswered_and_saves_nothing(
+    client: TestClient, pack: Pack
+) -> None:
+    r = tick(client, start(client), [])
+    bad = client.post(
+        "/groups/about_you",
+        data={"csrf": csrf(r), "age": "50", "has_uterus": "false", "pregnant": "sometimes"},
+    )
+    assert bad.status_code == 422
+    summary = soup(bad).select_one(".nhsuk-error-summary [role=alert]")
+    assert summary is not None
+    text = summary.get_text()
+    # The questions the answers above make apply, each named: the cervix after "no womb".
+    assert pack.facts["has_cervix"].question.en in text
+    assert pack.facts["menopause"].question.en in text
+    # "Could you be pregnant?" does not apply without a womb: its bad answer is not an error.
+    assert pack.facts["pregnant"].question.en not in text
+    links = {str(a["href"]) for a in summary.select("a")}
+    assert "#has_cervix" in links and soup(bad).find(id="has_cervix") is not None
+    assert soup(bad).find("input", attrs={"name": "age", "value": "50"}) is not None, "kept"
+    assert answered(client) == ["heavy_bleeding_now", "dizziness_or_fainting", "severe_abdominal_pain"]
 
 
 def test_a_full_interview_ends_on_check_answers_then_results(client: TestClient) -> None:
@@ -115,11 +167,12 @@ def test_a_full_interview_ends_on_check_answers_then_results(client: TestClient)
 
 def test_the_back_link_walks_the_answers_in_order(client: TestClient) -> None:
     first = tick(client, start(client), [])
-    second = answer(client, first, "34")
+    second = fill(client, first, {"age": "34", "has_uterus": "true", "pregnant": "no"})
     back = soup(second).select_one(".nhsuk-back-link__link")
-    assert back is not None and back["href"] == f"/questions/{fact_of(first)}"
+    assert back is not None and back["href"] == "/groups/about_you"
     again = client.get(str(back["href"]))
-    assert soup(again).find("input", attrs={"value": "34"}) is not None, "the answer given"
+    assert soup(again).find("input", attrs={"name": "age", "value": "34"}) is not None
+    assert soup(again).find("input", attrs={"name": "pregnant", "value": "no", "checked": True})
 
 
 def test_changing_an_answer_returns_to_check_answers(client: TestClient) -> None:

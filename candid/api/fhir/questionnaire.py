@@ -67,9 +67,10 @@ def questionnaire(pack: Pack, lang: str = "en") -> JSON:
 
 
 def _patient_items(pack: Pack, lang: str) -> list[JSON]:
-    """The person's questions in the pack's order; the yes/no questions the interview asks
-    on one page sit in a `group` item where the first of them would be, each with the
-    short statement shown beside its box (the full question stays the item's code)."""
+    """The person's questions in the pack's order; the questions the interview asks on one
+    page sit in a `group` item where the first of them would be: a tick group's with the
+    short statement shown beside its box (the full question stays the item's code), a
+    form's in their own words, each with its `enableWhen`."""
     out: list[JSON] = []
     placed: set[str] = set()
     group_of = {f: gid for gid, g in pack.interview.groups.items() for f in g.items}
@@ -82,9 +83,11 @@ def _patient_items(pack: Pack, lang: str) -> list[JSON]:
             continue
         group = pack.interview.groups[gid]
         children = []
-        for fid, label in group.items.items():
+        for fid in group.facts:
             child = _item(pack, pack.facts[fid], lang)
-            child["text"] = label.get(lang)
+            label = group.label(fid)
+            if label is not None:  # a tick box's statement; a form keeps the question
+                child["text"] = label.get(lang)
             children.append(child)
             placed.add(fid)
         out.append(

@@ -1,4 +1,5 @@
-"""Start, one question per page, the emergency interruption, check your answers, delete."""
+"""Start, the question pages (one question, a tick group or a short form), the emergency
+interruption, check your answers, delete."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from candid.engine import FactsError, assess, group_for, group_of, question_for
-from candid.engine.assessment import Assessment
+from candid.engine import FactsError, assess, form_applying, group_for, group_of, question_for
+from candid.engine.assessment import Assessment, GroupOut
+from candid.engine.conditions import FactValue
 from candid.web import flow
 from candid.web.context import Page, page
 from candid.web.session import Interview
@@ -188,6 +190,9 @@ def show_group(p: PageDep, group_id: str) -> Response:
         return p.redirect("/questions")
     iv = p.interview
     items = [i.fact for i in group.items]
+    if group.kind == "form":
+        raw = {f: flow.form_value(iv.facts.get(f)) for f in items if iv.answered(f)}
+        return _form_page(p, group, raw, {})
     ticked = {f for f in items if iv.facts.get(f) is True}
     none = all(iv.facts.get(f) is False for f in items)
     return _group_page(p, group_id, ticked, none)
@@ -204,6 +209,8 @@ async def answer_group(p: PageDep, group_id: str) -> Response:
         if group_id not in p.web.pack.interview.groups:
             return p.render("error.jinja", status=404, kind="not_found")
         return p.redirect("/questions")
+    if group.kind == "form":
+        return _answer_form(p, group, form)
     items = [i.fact for i in group.items]
     data = await p.request.form()
     ticked = {v for v in data.getlist("ticked") if isinstance(v, str)}
@@ -230,6 +237,91 @@ async def answer_group(p: PageDep, group_id: str) -> Response:
             "detail": "; ".join(prob.message for prob in err.problems)
         }
         return _group_page(p, group_id, ticked, none, message)
+    p.interview = trial
+    p.save()
+    if result.urgency.interrupt:
+        return p.redirect("/emergency")
+    return p.redirect("/questions")
+
+
+def _form_page(
+    p: Page, group: GroupOut, raw: dict[str, str], errors: dict[str, str], problem: str = ""
+) -> Response:
+    """A form page: each question with its own answers; one that turns on an answer above
+    it carries the condition (`shown_when`) the page's script tests to show or hide it, and
+    the answers from elsewhere that condition reads (those on the page are read from it)."""
+    known: dict[str, object] = {}
+    page = {i.fact for i in group.items}
+    for item in group.items:
+        if item.shown_when is not None:
+            for fact in _condition_facts(item.shown_when) - page:
+                if fact in p.interview.facts:
+                    known[fact] = p.interview.facts[fact]
+    return p.render(
+        "form.jinja",
+        status=422 if errors or problem else 200,
+        group=group,
+        raw=raw,
+        errors=errors,
+        problem=problem,
+        known=known,
+        steps_left=_steps_left(p, current(p), None, group.id),
+        back=_back(p, None, False, group.id),
+        unsure=flow.UNSURE,
+    )
+
+
+def _condition_facts(condition: dict[str, object]) -> set[str]:
+    facts = condition.get("facts")
+    out = set(facts) if isinstance(facts, dict) else set()
+    for key in ("any_of", "none_of"):
+        subs = condition.get(key)
+        if isinstance(subs, list):
+            for sub in subs:
+                if isinstance(sub, dict):
+                    out |= _condition_facts(sub)
+    return out
+
+
+def _answer_form(p: Page, group: GroupOut, form: dict[str, str]) -> Response:
+    """Every question shown must be answered ("not sure" counts); a question hidden by an
+    answer above it is not asked, so its answer is dropped, whatever the browser sent."""
+    raw: dict[str, str] = {}
+    given: dict[str, FactValue | None] = {}
+    errors: dict[str, str] = {}
+    for item in group.items:
+        q = item.question
+        if q is None:
+            continue
+        value = form.get(item.fact, "")
+        if q.type == "integer" and form.get(f"{item.fact}-unsure") == "yes":
+            value = flow.UNSURE
+        raw[item.fact] = value
+        read = flow.read_answer(q, value, q.unknown_allowed, p.gettext)
+        if isinstance(read, flow.AnswerError):
+            errors[item.fact] = read.message
+        else:
+            given[item.fact] = read.value
+    iv = p.interview
+    page = [i.fact for i in group.items]
+    shown = form_applying(p.web.pack, page, iv.facts, given)
+    errors = {f: m for f, m in errors.items() if f in shown}
+    if errors:
+        return _form_page(p, group, raw, errors)
+    trial = Interview.from_json(iv.to_json())
+    for fact in page:
+        if fact in shown:
+            trial.answer(fact, given[fact])
+        else:
+            trial.forget(fact)
+    flow.prune(p.web.pack, trial)
+    try:
+        result = assess(p.web.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
+    except FactsError as err:
+        message = p.gettext("This answer does not fit with an earlier answer: %(detail)s") % {
+            "detail": "; ".join(prob.message for prob in err.problems)
+        }
+        return _form_page(p, group, raw, {}, message)
     p.interview = trial
     p.save()
     if result.urgency.interrupt:
