@@ -600,7 +600,7 @@ def test_a_value_out_of_range_names_the_link_id_and_the_range(
     client: TestClient, form: JSON
 ) -> None:
     found = problems_of(client.post(ASSESS, json=fill(form, {"age": 200})))
-    problem = found["QuestionnaireResponse.item[linkId=age].answer"]
+    problem = found["QuestionnaireResponse.item[linkId=about_you].item[linkId=age].answer"]
     assert "age" in problem["reason"] and problem["allowed"] == "a whole number from 12 to 110"
 
 

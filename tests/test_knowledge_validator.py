@@ -180,8 +180,9 @@ def test_a_question_offers_one_unsure_answer_at_most(pack: Pack) -> None:
     ("fact", "says"),
     [
         ("sexual_assault", "keeps its own page"),
-        ("bleeding_amount", "only yes/no questions"),
-        ("exam_cervix", "only yes/no questions"),
+        ("cyclic_pain", "already in group"),
+        ("bleeding_amount", "yes/no questions only"),
+        ("exam_cervix", "only questions to the person"),
         ("fever", "already in group"),
         ("no_such_fact", "unknown fact"),
     ],
@@ -196,3 +197,30 @@ def test_a_question_group_holds_only_plain_yes_no_questions(
     assert any(p.file == "interview.yaml" and fact in p.key and says in p.message for p in found), (
         found
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        # A question above the answer that decides whether it is asked could never show.
+        (lambda items: items.insert(0, items.pop(items.index("has_cervix"))), "move it below"),
+        (lambda items: items.append("exam_cervix"), "only questions to the person"),
+        (lambda items: items.append("sexual_assault"), "keeps its own page"),
+        (lambda items: items.append("fever"), "already in group"),
+    ],
+)
+def test_a_form_lists_questions_for_the_person_in_an_order_that_can_be_answered(
+    copy: Path, change: Any, says: str
+) -> None:
+    found = problems_after(
+        copy, "interview.yaml", lambda d: change(d["groups"]["about_you"]["items"])
+    )
+    assert any(says in p.message and "about_you" in p.key + p.message for p in found), found
+
+
+def test_a_tick_group_needs_statements_and_a_none_answer(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["groups"]["history"]["items"] = list(d["groups"]["history"]["items"])
+
+    found = problems_after(copy, "interview.yaml", change)
+    assert any(p.key == "groups.history" and "statement" in p.message for p in found), found

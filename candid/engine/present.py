@@ -327,7 +327,9 @@ def group_text(cp: CompiledPack, group_id: str, facts: Sequence[str], lang: str)
     for f in facts:
         label = group.label(f)
         if label is not None:
-            items.append({"fact": f, "label": label.get(lang)})
+            items.append(
+                {"fact": f, "label": label.get(lang), "question": None, "shown_when": None}
+            )
             continue
         question = question_text(cp, tx, f)
         ask_when = cp.pack.facts[f].ask_when

@@ -146,7 +146,11 @@ def test_a_form_names_every_question_left_unanswered_and_saves_nothing(
     links = {str(a["href"]) for a in summary.select("a")}
     assert "#has_cervix" in links and soup(bad).find(id="has_cervix") is not None
     assert soup(bad).find("input", attrs={"name": "age", "value": "50"}) is not None, "kept"
-    assert answered(client) == ["heavy_bleeding_now", "dizziness_or_fainting", "severe_abdominal_pain"]
+    assert answered(client) == [
+        "heavy_bleeding_now",
+        "dizziness_or_fainting",
+        "severe_abdominal_pain",
+    ]
 
 
 def test_a_full_interview_ends_on_check_answers_then_results(client: TestClient) -> None:
