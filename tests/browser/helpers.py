@@ -235,7 +235,7 @@ def interview_over_http(
         if path.startswith("/groups/") and html.select_one("form[data-candid-form]"):
             # A form without its script: every question shows, and the server keeps the
             # answers to those that apply.
-            form: dict[str, str] = {"csrf": csrf}
+            form: dict[str, str | float | bool] = {"csrf": csrf}
             for item in html.select("[data-fact]"):
                 fact = str(item["data-fact"])
                 value = pick(answers, fact)
