@@ -60,6 +60,26 @@ def group_with_error(page: Page, context: BrowserContext) -> None:
     submit(page, page.locator('main form[action^="/groups/"] button[type="submit"]'))
 
 
+FORM = "/groups/about_you"
+
+
+def form_with_follow_ups(page: Page, context: BrowserContext) -> None:
+    """The questions an answer above reveals, shown: the hysterectomy ones after "No"."""
+    interview_over_http(context, YOUNG.answers, stop_after=1)
+    page.goto(FORM)
+    page.locator("#age").fill("45")
+    page.locator('label[for="has_uterus-2"]').click()
+    assert page.locator('[data-fact="has_cervix"]').is_visible()
+
+
+def form_with_errors(page: Page, context: BrowserContext) -> None:
+    """Continue pressed with nothing answered: each question named in the summary."""
+    interview_over_http(context, YOUNG.answers, stop_after=1)
+    page.goto(FORM)
+    submit(page, page.locator('main form[action^="/groups/"] button[type="submit"]'))
+    assert page.locator(".nhsuk-error-summary li").count() >= 3
+
+
 def feedback_with_errors(page: Page, context: BrowserContext) -> None:
     page.goto("/feedback")
     page.locator("#comment").fill("x" * 1001)
@@ -181,6 +201,10 @@ CASES = [
     Case("group page, Spanish", after_interview({}, f"{GROUP}?lang=es", 0), GROUP),
     Case("group page with an error", group_with_error, GROUP),
     Case("group page, seven boxes", after_interview(YOUNG.answers, BODY, 3), BODY),
+    Case("form page", after_interview({}, FORM, 1), FORM),
+    Case("form page, Spanish", after_interview({}, f"{FORM}?lang=es", 1), FORM),
+    Case("form page, follow-up questions shown", form_with_follow_ups, FORM),
+    Case("form page with errors", form_with_errors, FORM),
     Case("radio question", after_interview({}, "/questions/heavy_bleeding_now", 0), FIRST),
     Case("radio question, answered", answered_by_click, FIRST),
     Case("radio question, Spanish", question_in_spanish, "/questions/has_uterus"),

@@ -19,9 +19,11 @@ from tests.browser.helpers import (
     Traffic,
     answer,
     fact_of,
+    fill_form,
     group_items,
     group_of,
     interview_over_http,
+    is_form,
     path_of,
     pick,
     run_interview,
@@ -87,7 +89,7 @@ def test_a_group_page_tick_none_back_and_change(page: Page, server: LiveServer) 
     check your answers lists each box as its own answer."""
     start(page)
     tick(page, [])
-    assert fact_of(page) == "age"
+    assert group_of(page) == "about_you"
     submit(page, page.locator(".nhsuk-back-link__link"))
     assert group_of(page) == "right_now"
     assert page.locator('main input[name="none"]').is_checked()
@@ -97,7 +99,7 @@ def test_a_group_page_tick_none_back_and_change(page: Page, server: LiveServer) 
     assert page.locator("input#severe_abdominal_pain").is_checked()
     page.locator("label[for='severe_abdominal_pain']").click()  # untick
     tick(page, [])
-    assert fact_of(page) == "age"
+    assert group_of(page) == "about_you"
     page.goto("/check")
     for fact in emergency_openers():
         assert answer_row(page, fact) == "No"
@@ -157,36 +159,35 @@ def test_changing_an_answer_from_check_your_answers(
 
 def test_switching_to_spanish_keeps_the_answers(page: Page) -> None:
     start(page)
-    given = {"heavy_bleeding_now": "false", "dizziness_or_fainting": "false"}
-    given |= {"severe_abdominal_pain": "false", "age": "30"}
-    asked = group_items(page)
     tick(page, [])
-    assert fact_of(page) == "age"
-    asked.append("age")
-    answer(page, "30")
-    fact = fact_of(page)
-    assert fact == "has_uterus"
+    assert group_of(page) == "about_you"
     assert page.locator("html").get_attribute("lang") == "en"
 
     submit(page, page.get_by_role("link", name="Español"))
-    assert path_of(page) == f"/questions/{fact}" and "lang=es" in page.url
+    assert path_of(page) == "/groups/about_you" and "lang=es" in page.url
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.locator("main h1").inner_text().strip() == PACK.facts[fact].question.get("es")
-    assert page.locator(f'label[for="{fact_id_radio(page, "true")}"]').inner_text() == "Sí"
+    form = PACK.interview.groups["about_you"]
+    assert page.locator("main h1").inner_text().strip() == form.question.get("es")
+    legend = page.locator('main [data-fact="pregnant"] legend').inner_text().strip()
+    assert legend == PACK.facts["pregnant"].question.get("es")
     assert page.get_by_role("link", name="English").count() == 1
+
+    # Answering in Spanish: the womb question shows once the age makes it apply.
+    assert page.locator('main [data-fact="has_uterus"]').is_hidden()
+    page.locator("input#age").fill("30")
+    assert page.locator('main [data-fact="has_uterus"]').is_visible()
+    assert page.locator('label[for="has_uterus"]').inner_text() == "Sí"
+    given = {"age": "30", "has_uterus": "true", "pregnant": "no", "iud": "none"}
+    asked = fill_form(page, given)
+    assert group_of(page) not in (None, "about_you"), page.url
+    assert page.locator("html").get_attribute("lang") == "es"
 
     page.goto("/check")  # the language is remembered without the query
     assert page.locator("html").get_attribute("lang") == "es"
-    keys = page.locator("main .nhsuk-summary-list__key").all_inner_texts()
-    assert [k.strip() for k in keys] == [PACK.facts[f].question.get("es") for f in asked]
-    for f in asked:
+    keys = [k.strip() for k in page.locator("main .nhsuk-summary-list__key").all_inner_texts()]
+    assert keys[3:] == [PACK.facts[f].question.get("es") for f in asked]
+    for f in ("age", "has_uterus", "pregnant"):
         assert answer_row(page, f) == label_of(f, given[f], "es")
-
-    # Answering in Spanish carries on from where the English questions stopped.
-    page.goto(f"/questions/{fact}")
-    answer(page, "true")
-    assert fact_of(page) not in (None, *asked, fact), page.url
-    assert page.locator("html").get_attribute("lang") == "es"
 
 
 def fact_id_radio(page: Page, value: str) -> str:
@@ -206,10 +207,9 @@ def session_of(context: BrowserContext, server: LiveServer) -> Interview:
 def test_delete_my_answers(page: Page, context: BrowserContext, server: LiveServer) -> None:
     start(page)
     tick(page, [])
-    for _ in range(2):
-        answer(page, pick(YOUNG.answers, fact_of(page) or ""))
+    asked = fill_form(page, YOUNG.answers)
     before = session_of(context, server)
-    assert len(before.order) == 5 and before.facts
+    assert len(before.order) == 3 + len(asked) and before.facts
 
     submit(page, page.get_by_role("button", name="Delete my answers"))
     assert path_of(page) == "/" and "deleted=true" in page.url
@@ -276,6 +276,35 @@ def keyboard_group(page: Page, ticked: list[str]) -> None:
     tab_to(page, lambda f: f["type"] == "submit" and not f["name"], "Continue")
 
 
+def keyboard_form(page: Page, answers: dict[str, str]) -> None:
+    """Tab to each question of a form page in turn, type a number or move through the
+    radios with the arrow keys; a question the answers above reveal gets its turn once
+    shown. Stops on the Continue button."""
+    done: list[str] = []
+    while todo := [f for f in group_items(page) if f not in done]:
+        fact, value = todo[0], pick(answers, todo[0])
+        names = (fact, f"{fact}-unsure")
+        state = tab_to(page, lambda f: f["name"] in names, fact)  # noqa: B023 (used at once)
+        if state["type"] == "text":
+            if value == "unsure":
+                tab_to(page, lambda f: f["name"] == names[1], "not sure")  # noqa: B023
+                page.keyboard.press("Space")
+            else:
+                page.keyboard.type(value)
+        else:
+            for _ in range(8):
+                if state["value"] == value:
+                    break
+                page.keyboard.press("ArrowDown")
+                state = focused(page)
+            assert state["value"] == value, f"{fact}: could not reach {value!r} with arrows"
+            if not state["checked"]:
+                page.keyboard.press("Space")
+            assert focused(page)["checked"], f"{fact}: {value!r} not chosen"
+        done.append(fact)
+    tab_to(page, lambda f: f["type"] == "submit" and not f["name"], "Continue")
+
+
 def test_keyboard_only_from_start_to_results(page: Page) -> None:
     page.goto("/")
     tab_to(page, lambda f: f["text"] == "Start now", "the start button")
@@ -285,6 +314,11 @@ def test_keyboard_only_from_start_to_results(page: Page) -> None:
     while (fact := fact_of(page) or group_of(page)) is not None:
         assert len(asked) < 45, f"still asking after 45 questions: {asked}"
         asked.append(fact)
+        if group_of(page) is not None and is_form(page):
+            keyboard_form(page, dict(PREGNANT.answers))
+            press_enter(page)
+            assert group_of(page) != fact, f"{fact}: the answers were not accepted"
+            continue
         if group_of(page) is not None:
             keyboard_group(
                 page, [f for f in group_items(page) if pick(PREGNANT.answers, f) == "true"]
