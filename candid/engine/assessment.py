@@ -92,7 +92,9 @@ class OptionOut(Out):
     hint: str | None = None
 
 
-class QuestionOut(Out):
+class FormQuestionOut(Out):
+    """A question's words and answers, as a form page asks it."""
+
     fact: str
     text: str
     hint: str | None
@@ -103,24 +105,15 @@ class QuestionOut(Out):
     maximum: int | None = None
     unknown_allowed: bool = True
     """Whether to offer "I'm not sure" (false when an answer already says it)."""
+
+
+class QuestionOut(FormQuestionOut):
+    """The next question, with why it was chosen."""
+
     reason: str
     expected_gain_bits: float
     expected_change: float = 0.0
     """How much the answer is expected to change what the person is told (the choice's basis)."""
-
-
-class FormQuestionOut(Out):
-    """A question as a form page asks it: its words and answers."""
-
-    fact: str
-    text: str
-    hint: str | None
-    type: str
-    choices: list[FactValueOut]
-    options: list[OptionOut]
-    minimum: int | None = None
-    maximum: int | None = None
-    unknown_allowed: bool = True
 
 
 class GroupItemOut(Out):

@@ -276,6 +276,19 @@ def keyboard_group(page: Page, ticked: list[str]) -> None:
     tab_to(page, lambda f: f["type"] == "submit" and not f["name"], "Continue")
 
 
+def choose_with_arrows(page: Page, fact: str, state: Focus, value: str) -> None:
+    """From the focused radio, the arrow keys move through the set, choosing as they go."""
+    for _ in range(8):
+        if state["value"] == value:
+            break
+        page.keyboard.press("ArrowDown")
+        state = focused(page)
+    assert state["value"] == value, f"{fact}: could not reach {value!r} with arrows"
+    if not state["checked"]:
+        page.keyboard.press("Space")
+    assert focused(page)["checked"], f"{fact}: {value!r} not chosen"
+
+
 def keyboard_form(page: Page, answers: dict[str, str]) -> None:
     """Tab to each question of a form page in turn, type a number or move through the
     radios with the arrow keys; a question the answers above reveal gets its turn once
@@ -292,15 +305,7 @@ def keyboard_form(page: Page, answers: dict[str, str]) -> None:
             else:
                 page.keyboard.type(value)
         else:
-            for _ in range(8):
-                if state["value"] == value:
-                    break
-                page.keyboard.press("ArrowDown")
-                state = focused(page)
-            assert state["value"] == value, f"{fact}: could not reach {value!r} with arrows"
-            if not state["checked"]:
-                page.keyboard.press("Space")
-            assert focused(page)["checked"], f"{fact}: {value!r} not chosen"
+            choose_with_arrows(page, fact, state, value)
         done.append(fact)
     tab_to(page, lambda f: f["type"] == "submit" and not f["name"], "Continue")
 
@@ -335,15 +340,7 @@ def test_keyboard_only_from_start_to_results(page: Page) -> None:
                 page.keyboard.type(value)
                 tab_to(page, lambda f: f["type"] == "submit", "the Continue button")
         else:
-            for _ in range(8):  # arrows move through the group, choosing as they go
-                if state["value"] == value:
-                    break
-                page.keyboard.press("ArrowDown")
-                state = focused(page)
-            assert state["value"] == value, f"{fact}: could not reach {value!r} with arrows"
-            if not state["checked"]:
-                page.keyboard.press("Space")
-            assert focused(page)["checked"], f"{fact}: {value!r} not chosen"
+            choose_with_arrows(page, fact, state, value)
             tab_to(page, lambda f: f["type"] == "submit" and not f["name"], "Continue")
         press_enter(page)
         assert fact_of(page) != fact, f"{fact}: the answer was not accepted"
