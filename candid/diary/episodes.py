@@ -18,7 +18,13 @@ def _same(text: str) -> str:
     return text
 
 
-AMOUNTS = ("spotting", "light", "moderate", "heavy")
+AMOUNTS = ("spotting", "light", "heavy", "very_heavy")
+"""The interview's scale for how much blood (the pack's `bleeding_amount`, in its words), so
+an episode in the diary and an answer in the interview mean the same thing."""
+AMOUNT_FACT = "bleeding_amount"
+LEGACY_AMOUNTS = ("moderate",)
+"""Kept readable in diaries written before the scales were one: shown as recorded, never
+offered for a new episode."""
 COLOURS = ("pink", "bright_red", "dark_red", "brown")
 TIMINGS = ("during", "right_after", "within_hours", "next_day")
 PAINS = ("none", "mild", "moderate", "severe")

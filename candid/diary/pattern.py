@@ -11,6 +11,10 @@ from candid.diary.episodes import Episode
 
 MIN_WEEKS, MAX_WEEKS = 8, 26
 MIN_CYCLE_DAYS = 28
+RATE_AFTER_EPISODES = 3
+RATE_AFTER_DAYS = 28
+"""A rate ("about N a month") is said only from this many episodes over at least this many
+days: one episode last week is not "about 4 a month", and a provider would read it so."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,8 @@ class Pattern:
     count: int
     first: dt.date | None
     last: dt.date | None
-    per_month: float
+    per_month: float | None
+    """None until there are enough episodes over enough time for a rate to mean something."""
     amounts: dict[str, int] = field(default_factory=dict)
     colours: dict[str, int] = field(default_factory=dict)
     timings: dict[str, int] = field(default_factory=dict)
@@ -51,7 +56,7 @@ def _monday(day: dt.date) -> dt.date:
 
 def pattern(episodes: list[Episode], today: dt.date) -> Pattern:
     if not episodes:
-        return Pattern(count=0, first=None, last=None, per_month=0.0)
+        return Pattern(count=0, first=None, last=None, per_month=None)
     days = sorted(e.day for e in episodes)
     first, last = days[0], days[-1]
     months = max((today - first).days / 30.44, 1.0)
@@ -73,7 +78,9 @@ def pattern(episodes: list[Episode], today: dt.date) -> Pattern:
         count=len(episodes),
         first=first,
         last=last,
-        per_month=round(len(episodes) / months, 1),
+        per_month=round(len(episodes) / months, 1)
+        if len(episodes) >= RATE_AFTER_EPISODES and (today - first).days >= RATE_AFTER_DAYS
+        else None,
         amounts=dict(Counter(e.amount for e in episodes)),
         colours=dict(Counter(e.colour for e in episodes)),
         timings=dict(Counter(e.timing for e in episodes)),

@@ -5,8 +5,19 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from babel.numbers import format_decimal
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    pass_context,
+)
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
+
+from candid.diary.episodes import AMOUNT_FACT
 
 
 def _paragraphs(text: str) -> Markup:
@@ -19,6 +30,12 @@ def _percent(p: float) -> str:
     if p < 0.01:
         return "<1%"
     return f"{round(p * 100)}%"
+
+
+@pass_context
+def _decimal(context: Context, value: float) -> str:
+    """A number as the page's language writes it (1.5 in English, 1,5 in Spanish)."""
+    return str(format_decimal(value, locale=context.get("lang") or "en"))
 
 
 def _in_100(p: float) -> int:
@@ -44,4 +61,6 @@ def environment() -> Environment:
     env.filters["paragraphs"] = _paragraphs
     env.filters["percent"] = _percent
     env.filters["in_100"] = _in_100
+    env.filters["decimal"] = _decimal
+    env.globals["diary_amount_fact"] = AMOUNT_FACT
     return env

@@ -191,3 +191,32 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(client: TestClient) -> Non
     _start(client)
     _record(client, notes='=HYPERLINK("http://x")')
     assert _csv(client)[0]["notes"].startswith("'=")
+
+
+def test_the_diary_records_amount_on_the_interviews_scale(client: TestClient) -> None:
+    """An episode's amount and the interview's answer mean the same thing, in the same words."""
+    from candid.diary.episodes import AMOUNT_FACT, AMOUNTS
+    from candid.knowledge.loader import load_pack
+
+    scale = load_pack().facts[AMOUNT_FACT].choices or {}
+    assert tuple(scale) == AMOUNTS
+    _start(client)
+    form = soup(client.get("/diary/episodes/new"))
+    labels = {
+        str(radio["value"]): form.select_one(f"label[for={radio['id']}]").get_text().strip()  # type: ignore[union-attr]
+        for radio in form.select("input[name=amount]")
+    }
+    assert labels == {key: choice.label.en for key, choice in scale.items()}
+    assert _record(client, amount="moderate").status_code == 422, "the old scale is not offered"
+
+
+def test_a_rate_is_given_only_once_there_are_enough_episodes(client: TestClient) -> None:
+    _start(client)
+    _record(client, day=(TODAY - dt.timedelta(days=2)).isoformat())
+    assert "a month" not in main_of(client.get("/diary/episodes")).get_text(), "one episode"
+    _record(client, day=(TODAY - dt.timedelta(days=40)).isoformat())
+    _record(client, day=(TODAY - dt.timedelta(days=20)).isoformat())
+    text = main_of(client.get("/diary/episodes")).get_text()
+    assert "About 2.3 a month since the first one" in text  # 3 in 40 days
+    spanish = main_of(client.get("/diary/episodes?lang=es")).get_text()
+    assert "2,3" in spanish and "2.3" not in spanish
