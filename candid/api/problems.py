@@ -1,5 +1,6 @@
 """RFC 9457 problem details: every error is `application/problem+json`, names each bad field
-and what is allowed, and never carries a stack trace."""
+and what is allowed, and never carries a stack trace. Under `/fhir` the same errors are FHIR
+OperationOutcomes (candid.api.fhir.operation_outcome), which is what a FHIR client parses."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from candid.api.fhir.operation_outcome import status_response
 from candid.engine import FactsError
 
 PROBLEM_JSON = "application/problem+json"
@@ -49,6 +51,11 @@ def problem_response(
     )
 
 
+def _is_fhir(request: Request) -> bool:
+    path = request.url.path
+    return path == "/fhir" or path.startswith("/fhir/")
+
+
 def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p != "body") or "body"
 
@@ -73,6 +80,9 @@ def install(app: FastAPI) -> None:
             InvalidParam(name=_loc(tuple(e.get("loc", ()))), reason=str(e.get("msg", "invalid")))
             for e in err.errors()
         ]
+        if _is_fhir(request):  # a bad search or query parameter: 400 in FHIR's RESTful API
+            reasons = "; ".join(f"{p.name}: {p.reason}" for p in invalid)
+            return status_response(400, reasons)
         return problem_response(422, "Invalid request", "The request body is not valid.", invalid)
 
     @app.exception_handler(StarletteHTTPException)
@@ -81,6 +91,11 @@ def install(app: FastAPI) -> None:
         if pages is not None and pages.handles(request.url.path):
             response: Response = await pages.render(request, err.status_code)
             return response
+        if _is_fhir(request):
+            headers = dict(err.headers) if err.headers else None
+            return status_response(
+                err.status_code, str(err.detail or _title(err.status_code)), headers
+            )
         if err.status_code == 400:  # an unreadable body is an invalid request, like bad JSON
             invalid = [InvalidParam(name="body", reason=str(err.detail))]
             return problem_response(422, "Invalid request", "The body cannot be read.", invalid)
@@ -99,6 +114,8 @@ def install(app: FastAPI) -> None:
         if pages is not None and pages.handles(request.url.path):
             response: Response = await pages.render(request, 500)
             return response
+        if _is_fhir(request):
+            return status_response(500, "Something went wrong on our side.")
         return problem_response(500, "Internal error", "Something went wrong on our side.")
 
 
@@ -108,6 +125,7 @@ def _title(status: int) -> str:
         401: "Unauthorized",
         404: "Not found",
         405: "Method not allowed",
+        406: "Not acceptable",
         413: "Request body too large",
         415: "Unsupported media type",
         429: "Too many requests",

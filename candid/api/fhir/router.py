@@ -1,8 +1,11 @@
-"""FHIR R4 routes: GET the Questionnaire and CodeSystem, POST `$assess`.
+"""FHIR R4 routes: the CapabilityStatement, GET the Questionnaire and CodeSystem, POST
+`$assess`.
 
-Errors stay RFC 9457 problem+json like the rest of the API (not OperationOutcome), naming each
-bad linkId or resource path and what is allowed; the body is read by hand because FHIR clients
-send `application/fhir+json`, which a pydantic body model would refuse.
+Errors are OperationOutcomes (candid.api.fhir.operation_outcome), each issue naming the
+linkId or resource path and what is allowed: 400 for a body that cannot be parsed, 422 for one
+that cannot be processed, 406 when the client asks for a format other than JSON. The body is
+read by hand because FHIR clients send `application/fhir+json`, which a pydantic body model
+would refuse.
 """
 
 from __future__ import annotations
@@ -10,34 +13,54 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
 
+from candid.api.fhir.capability import capability_statement
 from candid.api.fhir.codesystem import code_system
 from candid.api.fhir.errors import FhirInputError, InputProblem
 from candid.api.fhir.intake import read_request
+from candid.api.fhir.operation_outcome import FHIR_JSON, problems_response
 from candid.api.fhir.outcome import bundle
 from candid.api.fhir.questionnaire import questionnaire
 from candid.api.fhir.terminology import slug
-from candid.api.problems import InvalidParam, Problem, problem_response
 from candid.api.schemas import Language
 from candid.engine import FactsError, assess
 from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
-FHIR_JSON = "application/fhir+json"
 MAX_DEPTH = 64
 """JSON nesting a `$assess` body may have. A real one (a Bundle holding a
 QuestionnaireResponse with nested groups) stays under 20; the reader walks items
 recursively, so a body nested thousands deep must be refused before it is read."""
-router = APIRouter(prefix="/fhir", tags=["FHIR R4"])
-RESOURCE = {
-    "description": "A FHIR R4 resource",
-    "content": {FHIR_JSON: {"schema": {"type": "object"}}},
-}
+SERVED = ("application/fhir+json", "application/json", "application/*", "*/*")
+FORMATS = ("json", "application/fhir+json", "application/json")
+
+
+def _accepts_json(request: Request) -> None:
+    """406 when the client asks only for a format Candid does not serve (XML, Turtle), by the
+    Accept header or FHIR's `_format` parameter."""
+    fmt = request.query_params.get("_format")
+    if fmt is not None and fmt not in FORMATS:
+        raise HTTPException(406, f"_format={fmt!r} is not served; use _format=json")
+    accept = request.headers.get("accept", "")
+    if accept.strip():
+        types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+        if not any(t in SERVED for t in types):
+            raise HTTPException(406, f"Only {FHIR_JSON} is served; Accept was {accept!r}")
+
+
+router = APIRouter(prefix="/fhir", tags=["FHIR R4"], dependencies=[Depends(_accepts_json)])
+OUTCOME = {"content": {FHIR_JSON: {"schema": {"type": "object"}}}}
+RESOURCE = {"description": "A FHIR R4 resource", **OUTCOME}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "Unknown questionnaire or code system"},
-    422: {"model": Problem, "description": "Invalid resource; each bad linkId or path is named"},
+    400: {"description": "Unreadable body or bad parameter (OperationOutcome)", **OUTCOME},
+    404: {"description": "Unknown questionnaire or code system (OperationOutcome)", **OUTCOME},
+    406: {"description": "A format other than JSON was asked for (OperationOutcome)", **OUTCOME},
+    422: {
+        "description": "Invalid resource; each bad linkId or path named (OperationOutcome)",
+        **OUTCOME,
+    },
 }
 
 
@@ -50,6 +73,12 @@ def _pack(resource_id: str) -> Pack:
 
 def _fhir(resource: dict[str, Any]) -> Response:
     return Response(json.dumps(resource, ensure_ascii=False), media_type=FHIR_JSON)
+
+
+@router.get("/metadata", responses={200: RESOURCE, **ERRORS})
+def get_metadata() -> Response:
+    """The CapabilityStatement: what this server reads and which operations it offers."""
+    return _fhir(capability_statement(load_pack()))
 
 
 @router.get("/Questionnaire/{questionnaire_id}", responses={200: RESOURCE, **ERRORS})
@@ -83,18 +112,21 @@ async def assess_response(questionnaire_id: str, request: Request) -> Response:
         body = json.loads(await request.body())
         too_deep = _depth(body) > MAX_DEPTH
     except (ValueError, UnicodeDecodeError):
-        return _invalid([InputProblem("body", "is not JSON", "a FHIR resource in JSON")])
+        return problems_response(
+            400, [InputProblem("body", "is not JSON", "a FHIR resource in JSON")]
+        )
     except RecursionError:  # nested deeper than the parser itself goes
         too_deep = True
     if too_deep:
-        return _invalid(
+        return problems_response(
+            400,
             [
                 InputProblem(
                     "body",
                     f"is nested more than {MAX_DEPTH} levels deep",
                     f"a FHIR resource in JSON nested at most {MAX_DEPTH} levels",
                 )
-            ]
+            ],
         )
     try:
         intake = read_request(pack, body)
@@ -131,10 +163,5 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _invalid(problems: list[InputProblem]) -> JSONResponse:
-    return problem_response(
-        422,
-        "Invalid FHIR input",
-        "; ".join(f"{p.where}: {p.reason}" for p in problems),
-        [InvalidParam(name=p.where, reason=p.reason, allowed=p.allowed) for p in problems],
-    )
+def _invalid(problems: list[InputProblem]) -> Response:
+    return problems_response(422, problems)

@@ -1,0 +1,61 @@
+"""The CapabilityStatement (`GET /fhir/metadata`): how a FHIR client learns what this server
+does before it calls it (R4 RESTful API, "capabilities" interaction).
+
+Candid is an instance of a decision-support service: it reads the Questionnaire and CodeSystem
+generated from its pack and runs `$assess` on a QuestionnaireResponse; it stores nothing, so no
+create, update or search interaction is declared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from candid import __version__
+from candid.api.fhir.terminology import BASE, questionnaire_url
+from candid.knowledge.models import Pack
+
+JSON = dict[str, Any]
+RELEASED = "2026-12-04"
+"""When this statement's shape last changed (R4 requires a date)."""
+
+
+def capability_statement(pack: Pack) -> JSON:
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": RELEASED,
+        "publisher": "Candid",
+        "kind": "instance",
+        "software": {"name": "Candid", "version": __version__},
+        "implementation": {
+            "description": f"Candid decision support, knowledge pack {pack.meta.id} "
+            f"{pack.meta.version}",
+            "url": BASE,
+        },
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Nothing sent to this server is stored. Errors are "
+                "OperationOutcomes naming the linkId or path at fault.",
+                "resource": [
+                    {
+                        "type": "Questionnaire",
+                        "interaction": [{"code": "read"}],
+                        "operation": [
+                            {
+                                "name": "assess",
+                                "definition": f"{questionnaire_url(pack)}/$assess",
+                                "documentation": "A QuestionnaireResponse (or a Bundle or "
+                                "Parameters holding one and the clinician's Observations) in; "
+                                "a Bundle with a RiskAssessment, ServiceRequests and a Flag "
+                                "out.",
+                            }
+                        ],
+                    },
+                    {"type": "CodeSystem", "interaction": [{"code": "read"}]},
+                ],
+            }
+        ],
+    }
