@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,23 @@ class Settings(BaseModel):
         description="Requests per client, in the `limits` notation (e.g. '600/minute').",
     )
     max_body_bytes: int = Field(default=64_000, gt=0, description="Larger bodies get 413.")
+    cds_max_body_bytes: int = Field(
+        default=512_000,
+        gt=0,
+        description=(
+            "Larger CDS Hooks request bodies get 413. A prefetched record is bigger than an "
+            "answer: the Observation prefetch asks for the 50 most recent results (about 2 KB "
+            "each), plus the Patient and active Conditions."
+        ),
+    )
+    cds_cors_origins: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Origins (comma-separated, e.g. 'https://ehr.example.org') of browser-based EHRs "
+            "allowed to call the CDS Hooks services directly (CORS on /cds-services only). "
+            "'*' allows any origin. Empty (the default): no cross-origin browser calls."
+        ),
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
@@ -131,6 +149,21 @@ class Settings(BaseModel):
             "with a disclosure. None by default: Candid has no affiliate links."
         ),
     )
+
+    @field_validator("cds_cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """A comma-separated list from the environment; each an origin, with no path, or *."""
+        if isinstance(value, str):
+            value = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for origin in value:
+                if origin != "*" and not re.fullmatch(r"https?://[^/?#\s]+", str(origin)):
+                    raise ValueError(
+                        f"{origin!r} is not an origin: give scheme and host, such as "
+                        "https://ehr.example.org (no path), or *"
+                    )
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -598,3 +598,54 @@ def test_a_draft_order_for_another_patient_is_refused(client: TestClient) -> Non
     r = client.post(ORDERS_URL, json=order_select(YOUNG, naat))
     assert r.status_code == 422
     assert r.json()["invalid_params"][0]["name"] == "context.draftOrders.entry.0.resource.subject"
+
+
+# --- what a real EHR sends: a record's worth of prefetch, from a browser ---------------------
+
+
+def test_the_observation_prefetch_asks_only_for_the_newest_results(client: TestClient) -> None:
+    services = client.get("/cds-services").json()["services"]
+    for service in services:
+        query = service["prefetch"]["observations"]
+        assert "_sort=-date" in query and "_count=50" in query, query
+
+
+def test_a_prefetch_of_fifty_results_fits_and_a_huge_one_is_413(client: TestClient) -> None:
+    """Fifty coded results with their usual metadata are over 100 KB, more than the API's own
+    body limit; the CDS services take them. Far more is refused, naming the limit."""
+    padded = {**result("2106-3", "negative"), "note": [{"text": "x" * 1500}]}
+    body = hook_request([PCB], [padded] * 50)
+    assert len(json.dumps(body)) > 64_000
+    assert client.post(URL, json=body).status_code == 200
+    huge = hook_request([PCB], [padded] * 400)
+    r = client.post(URL, json=huge)
+    assert r.status_code == 413 and "512000 bytes" in r.text
+
+
+def test_browser_based_ehrs_may_call_the_services_from_configured_origins() -> None:
+    origin = "https://ehr.example.org"
+    app = TestClient(create_app(Settings(rate_limit="100000/minute", cds_cors_origins=[origin])))
+    preflight = {
+        "origin": origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+    }
+    r = app.options(URL, headers=preflight)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == origin
+    assert "authorization" in r.headers["access-control-allow-headers"].lower()
+    posted = app.post(URL, json=CASES["routine"], headers={"origin": origin})
+    assert posted.headers["access-control-allow-origin"] == origin
+    other = app.options(URL, headers={**preflight, "origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in other.headers
+    # The patient pages and the JSON API stay same-origin.
+    assert "access-control-allow-origin" not in app.get("/v1/pathways", headers=preflight).headers
+
+
+def test_without_configured_origins_there_is_no_cors(client: TestClient) -> None:
+    r = client.post(URL, json=CASES["routine"], headers={"origin": "https://ehr.example.org"})
+    assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+
+
+def test_a_setting_that_is_not_an_origin_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="not an origin"):
+        Settings(cds_cors_origins="https://ehr.example.org/app")

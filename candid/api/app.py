@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from limits.storage import Storage, storage_from_string
 
 from candid import __version__
 from candid.api import cds_hooks, openapi, problems, v1
+from candid.api.cds_hooks.routes import PREFIX as CDS_PREFIX
 from candid.api.cds_hooks.trust import load_trust
 from candid.api.compression import Compression
 from candid.api.fhir import router as fhir_router
-from candid.api.guards import BodyLimit, ClientAddress, RateLimit, Shield
+from candid.api.guards import BodyLimit, ClientAddress, PathScoped, RateLimit, Shield
 from candid.knowledge.loader import load_pack
 from candid.settings import Settings, settings
 from candid.web import app as web_app
@@ -41,7 +43,23 @@ def create_app(config: Settings | None = None) -> FastAPI:
     web_app.install(app, config, pack, counters)
     app.add_middleware(Compression, minimum_size=1000)
     app.add_middleware(RateLimit, rate=config.rate_limit, storage=counters)
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=config.max_body_bytes,
+        by_prefix={CDS_PREFIX: config.cds_max_body_bytes},
+    )
+    if config.cds_cors_origins:  # browser-based EHRs calling the services directly
+        app.add_middleware(
+            PathScoped,
+            prefix=CDS_PREFIX,
+            wrap=lambda inner: CORSMiddleware(
+                inner,
+                allow_origins=config.cds_cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            ),
+        )
     app.add_middleware(SecurityHeaders, https=config.https)
     app.add_middleware(ClientAddress, trusted_proxies=config.trusted_proxies)
     app.add_middleware(Shield)  # added last, so it wraps everything

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 from limits import RateLimitItem, parse
@@ -136,18 +137,29 @@ class BodyLimit:
     a body without one (chunked) is read here, at most `max_bytes` of it, and handed on whole,
     because a route that fails while reading its body reports a parse error, not a 413."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, by_prefix: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.by_prefix = by_prefix or {}
+        """Other limits for paths under a prefix (a CDS Hooks prefetch is a record)."""
+
+    def _limit(self, path: str) -> int:
+        for prefix, limit in self.by_prefix.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        detail = f"The body is larger than {self.max_bytes} bytes."
+        max_bytes = self._limit(scope.get("path", ""))
+        detail = f"The body is larger than {max_bytes} bytes."
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit():
-                if int(value) > self.max_bytes:
+                if int(value) > max_bytes:
                     await _problem(scope, send, 413, "Request body too large", detail, [])
                     return
                 # The server frames the body by its declared length: nothing to count.
@@ -164,7 +176,7 @@ class BodyLimit:
                 return  # the client went away
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 await _problem(scope, send, 413, "Request body too large", detail, [])
                 return
             chunks.append(chunk)
@@ -211,3 +223,20 @@ class RateLimit:
             f"The limit is {self.item}. Try again in {retry} s.",
             [(b"retry-after", str(retry).encode())],
         )
+
+
+class PathScoped:
+    """Run `wrapped` (a middleware around this app) only for paths under `prefix`: CORS and a
+    larger body limit belong to the CDS Hooks services, not to the patient pages or the API."""
+
+    def __init__(self, app: ASGIApp, prefix: str, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.wrapped = wrap(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            await self.wrapped(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

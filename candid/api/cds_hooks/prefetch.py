@@ -27,6 +27,11 @@ NOT_ACTIVE = {"inactive", "resolved", "remission"}
 NOT_TRUE = {"refuted", "entered-in-error"}
 
 
+OBSERVATIONS_COUNT = 50
+"""The most recent results asked for: the newest result of each test is what counts (an
+older one is superseded), and 50 fits well inside the CDS body limit (about 2 KB each)."""
+
+
 def templates(codes: EhrCodes) -> dict[str, str]:
     """The prefetch templates. Observations are asked for by code: the whole lab history would
     be slow to send, larger than the body limit, and more of the person's record than needed."""
@@ -40,7 +45,10 @@ def templates(codes: EhrCodes) -> dict[str, str]:
     return {
         PATIENT: f"Patient/{patient}",
         CONDITIONS: f"Condition?patient={patient}&clinical-status=active",
-        OBSERVATIONS: f"Observation?patient={patient}&code={','.join(wanted)}",
+        OBSERVATIONS: (
+            f"Observation?patient={patient}&code={','.join(wanted)}"
+            f"&_sort=-date&_count={OBSERVATIONS_COUNT}"
+        ),
     }
 
 

@@ -45,8 +45,9 @@ from candid.web.routes.results import record_summary_url
 Endpoint = TypeVar("Endpoint", bound=Callable[..., JSONResponse])
 SERVICE_ID = "candid-postcoital-bleeding"
 ORDERS_SERVICE_ID = "candid-postcoital-bleeding-orders"
+PREFIX = "/cds-services"
 router = APIRouter(
-    prefix="/cds-services",
+    prefix=PREFIX,
     tags=["CDS Hooks"],
     dependencies=[Depends(require_trusted_client)],
 )
