@@ -13,6 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from candid.engine import FactsError, assess
+from candid.engine.facts import UNKNOWN_FACT
 from candid.evaluation.metrics import Report, evaluate
 from candid.evaluation.vignettes import VignetteFileError, load_vignettes
 from candid.knowledge.loader import load_pack, load_pack_from, pack_dir
@@ -90,6 +91,8 @@ def assess_cmd(
     except FactsError as e:
         for problem in e.problems:
             err.print(f"[red]error:[/red] {problem}", highlight=False)
+        if any(p.message == UNKNOWN_FACT for p in e.problems):
+            err.print("The facts are listed by `candid kb facts`.", highlight=False)
         raise typer.Exit(USAGE_ERROR) from None
     if as_json:
         sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2) + "\n")

@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from candid.api.fhir.operation_outcome import status_response
 from candid.engine import FactsError
+from candid.engine.facts import UNKNOWN_FACT
+from candid.knowledge.loader import load_pack
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("candid.api")
@@ -64,7 +66,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(FactsError)
     async def facts_error(_: Request, err: FactsError) -> JSONResponse:
         invalid = [
-            InvalidParam(name=f"facts.{p.fact}", reason=p.message, allowed=p.allowed)
+            InvalidParam(
+                name=f"facts.{p.fact}",
+                reason=p.message,
+                allowed=f"{p.allowed}, listed by GET /v1/pathways/{load_pack().meta.id}"
+                if p.message == UNKNOWN_FACT
+                else p.allowed,
+            )
             for p in err.problems
         ]
         detail = "; ".join(str(p) for p in err.problems)

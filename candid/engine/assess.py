@@ -8,7 +8,7 @@ from typing import Any
 from candid.engine.assessment import Assessment, GroupOut, QuestionOut
 from candid.engine.compiled import compiled, with_assumptions
 from candid.engine.conditions import Facts, FactValue
-from candid.engine.facts import FactProblem, FactsError, validate_facts
+from candid.engine.facts import UNKNOWN_FACT, FactProblem, FactsError, validate_facts
 from candid.engine.infer import posterior
 from candid.engine.next_question import next_question
 from candid.engine.pages import applying, members
@@ -54,7 +54,12 @@ def assess_data(
     facts = validate_facts(pack, raw_facts, cp.contradictions)
     unknown_skips = [s for s in skipped if s not in pack.facts]
     if unknown_skips:
-        raise FactsError([FactProblem(s, "is not a known fact", "fact ids") for s in unknown_skips])
+        raise FactsError(
+            [
+                FactProblem(s, UNKNOWN_FACT, f"a fact of the {pack.meta.id} pathway")
+                for s in unknown_skips
+            ]
+        )
     effective, assumed = with_assumptions(cp, facts)
     post = posterior(cp, effective)
     tri = triage(cp, effective)

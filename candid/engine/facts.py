@@ -13,6 +13,10 @@ from typing import Any
 from candid.engine.conditions import FactValue, Test, compile_test
 from candid.knowledge.models import Fact, Pack
 
+UNKNOWN_FACT = "is not a known fact"
+"""The problem named for a fact id the pack does not define (each front end says where the
+list is: the API's pathway, the CLI's `candid kb facts`)."""
+
 
 @dataclass(frozen=True)
 class FactProblem:
@@ -88,7 +92,7 @@ def validate_facts(
         fact = pack.facts.get(name) if isinstance(name, str) else None
         if fact is None:
             problems.append(
-                FactProblem(str(name), "is not a known fact", "see `candid kb facts` for the list")
+                FactProblem(str(name), UNKNOWN_FACT, f"a fact of the {pack.meta.id} pathway")
             )
             continue
         if value is None:

@@ -1,6 +1,6 @@
 """An Assessment as a FHIR Bundle (type collection) an EHR can file and show.
 
-- RiskAssessment: one prediction per cause, in the engine's order, coded with the pack's
+- RiskAssessment: one prediction per cause, most likely first, coded with the pack's
   ICD-10 / SNOMED CT codes and Candid's `cause.<id>`, with the probability and the reasons.
 - ServiceRequest (status draft, intent proposal): one per evaluation still to offer. They are
   suggestions for a clinician to accept, not orders, which is what `proposal` means.
@@ -92,7 +92,11 @@ def _risk(pack: Pack, result: Assessment, intake: Intake, subject: JSON, now: st
         "code": symptom_concept(pack),
         "subject": subject,
         "occurrenceDateTime": now,
-        "prediction": [_prediction(pack, cause, lang) for cause in result.causes],
+        # Most likely first: an EHR shows predictions in the order given.
+        "prediction": [
+            _prediction(pack, cause, lang)
+            for cause in sorted(result.causes, key=lambda c: -c.probability)
+        ],
         "mitigation": f"{result.urgency.label}. {result.urgency.meaning}",
         "note": [{"text": NOTE.get(lang, NOTE["en"])}],
     }
