@@ -649,3 +649,15 @@ def test_without_configured_origins_there_is_no_cors(client: TestClient) -> None
 def test_a_setting_that_is_not_an_origin_is_refused_naming_it() -> None:
     with pytest.raises(ValueError, match="not an origin"):
         Settings(cds_cors_origins="https://ehr.example.org/app")
+
+
+def test_the_card_proposes_orders_at_the_urgencys_priority_from_the_pack() -> None:
+    """The priority is the urgency level's in the pack's EHR table: same day is asap, a
+    routine review routine; the note says what each order looks for."""
+    table = ehr_codes().indicators
+    for case, level in (("positive hCG", "urgent"), ("routine", "routine")):
+        card = the_card(case)
+        assert card["indicator"] == table[level].indicator
+        orders = proposed(card)
+        assert orders and {r["priority"] for r in orders} == {table[level].request_priority}
+        assert all(r["note"][0]["text"].startswith("Looks for: ") for r in orders)

@@ -37,6 +37,7 @@ from candid.api.app import create_app
 from candid.api.fhir.enable_when import enable_when
 from candid.engine.conditions import compile_test
 from candid.evaluation.vignettes import load_vignettes
+from candid.knowledge.loader import load_ehr_codes
 from candid.knowledge.models import Pack
 from candid.settings import Settings
 from tests.strategies import facts_strategy
@@ -529,10 +530,13 @@ def test_workup_items_are_proposals_not_orders(clinician_bundle: JSON) -> None:
         for e in clinician_bundle["entry"]
         if e["resource"]["resourceType"] == "RiskAssessment"
     ]
+    level = urgency_of(clinician_bundle)
+    priority = load_ehr_codes().indicators[level].request_priority
     for request in requests:
         assert (request["status"], request["intent"]) == ("draft", "proposal")
         assert request["supportingInfo"] == [{"reference": risk_url}]
         assert request["reasonCode"][0]["text"]
+        assert request["priority"] == priority, "the urgency's priority, from the pack"
     # a chlamydia result alone does not finish the swab: the gonorrhoea result is still missing
     assert "chlamydia_gonorrhea_naat" in workup_of(clinician_bundle)
 

@@ -81,8 +81,16 @@ class PresenceValue(_Strict):
 
 
 class IndicatorRule(_Strict):
+    """How one urgency level shows in an EHR."""
+
     indicator: Indicator
+    """The CDS Hooks card's indicator."""
     phrase: str
+    """The level in a clinician's words (card summary, Flag, RiskAssessment)."""
+    request_priority: Literal["routine", "urgent", "asap", "stat"]
+    """ServiceRequest.priority of the evaluations proposed at this level (FHIR request-priority)."""
+    flag_priority: Literal["PN", "PL", "PM", "PH"]
+    """The Flag's priority (FHIR flag-priority-code): none, low, medium, high."""
 
 
 class EhrCodes(_Strict):

@@ -13,12 +13,12 @@ from collections.abc import Collection, Mapping
 from uuid import uuid4
 
 from candid.api.cds_hooks.schemas import Action, Card, Link, Source, Suggestion
-from candid.api.fhir.terminology import own
+from candid.api.fhir.service_request import service_request
 from candid.engine import Assessment
 from candid.engine.assessment import WorkupOut
 from candid.engine.compiled import LEAK
 from candid.engine.explain import answer_label
-from candid.knowledge.ehr_codes import SYSTEM_URIS, EhrCodes
+from candid.knowledge.ehr_codes import EhrCodes
 from candid.knowledge.models import Pack, Scalar
 
 SUMMARY_LIMIT = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
@@ -76,36 +76,6 @@ def detail(a: Assessment, pack: Pack, facts: Mapping[str, Scalar]) -> str:
     return "\n".join(lines)
 
 
-def service_request(
-    item_id: str, name: str, why: str, patient_id: str, pack: Pack, codes: EhrCodes
-) -> dict[str, object]:
-    """A draft proposal (R4 ServiceRequest): the clinician's EHR, not Candid, places orders."""
-    # Candid's own `workup.<id>` code, as `$assess` writes it, so the two proposals match.
-    coding = [own(pack, f"workup.{item_id}", name)]
-    for order in codes.workup_orders.get(item_id, []):
-        display = codes.display(order.system, order.code)
-        coding.append(
-            {"system": order.uri, "code": order.code} | ({"display": display} if display else {})
-        )
-    return {
-        "resourceType": "ServiceRequest",
-        "status": "draft",
-        "intent": "proposal",
-        "code": {"coding": coding, "text": name},
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "reasonCode": [
-            {
-                "coding": [
-                    {"system": SYSTEM_URIS[c.system][0], "code": c.code, "display": c.display}
-                    for c in pack.meta.symptom_codes
-                ],
-                "text": pack.meta.title.en,
-            }
-        ],
-        "note": [{"text": why}],
-    }
-
-
 def missing_workup(a: Assessment, already_ordered: Collection[str] = ()) -> list[WorkupOut]:
     """Recommended evaluations that are neither on the record nor among the draft orders."""
     return [w for w in a.workup if w.status == "recommended" and w.id not in already_ordered]
@@ -133,7 +103,7 @@ def card(
                 Action(
                     type="create",
                     description=f"Draft order: {w.name}. {w.why}",
-                    resource=service_request(w.id, w.name, w.why, patient_id, pack, codes),
+                    resource=service_request(pack, a, w, {"reference": f"Patient/{patient_id}"}),
                 )
             ],
         )

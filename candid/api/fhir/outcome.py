@@ -19,17 +19,16 @@ import uuid
 from datetime import UTC, datetime
 
 from candid.api.fhir.intake import Intake
+from candid.api.fhir.service_request import service_request
 from candid.api.fhir.terminology import (
     JSON,
     SYSTEMS,
     coding,
     own,
-    symptom_codings,
     symptom_concept,
-    workup_codings,
 )
 from candid.engine import Assessment
-from candid.engine.assessment import CauseOut, WorkupOut
+from candid.engine.assessment import CauseOut
 from candid.knowledge.models import Pack
 
 NOBODY: JSON = {"display": "The person who answered (no patient reference was given)"}
@@ -54,8 +53,8 @@ NOTE = {
     ),
 }
 WORDS = {
-    "en": {"for": "For", "against": "Against", "looks_for": "Looks for"},
-    "es": {"for": "A favor", "against": "En contra", "looks_for": "Busca"},
+    "en": {"for": "For", "against": "Against"},
+    "es": {"for": "A favor", "against": "En contra"},
 }
 
 
@@ -67,7 +66,8 @@ def bundle(pack: Pack, result: Assessment, intake: Intake) -> JSON:
     entries.append((_urn(), _flag(pack, result, subject, now)))
     for item in result.workup:
         if item.status == "recommended":
-            entries.append((_urn(), _request(pack, result, item, subject, now, risk_url)))
+            request = service_request(pack, result, item, subject, now, risk_url)
+            entries.append((_urn(), request))
     return {
         "resourceType": "Bundle",
         "type": "collection",
@@ -154,31 +154,4 @@ def _flag(pack: Pack, result: Assessment, subject: JSON, now: str) -> JSON:
         },
         "subject": subject,
         "period": {"start": now},
-    }
-
-
-def _request(
-    pack: Pack, result: Assessment, item: WorkupOut, subject: JSON, now: str, risk_url: str
-) -> JSON:
-    words = WORDS.get(result.language, WORDS["en"])
-    names = {c.id: c.name for c in result.causes}
-    looks_for = ", ".join(
-        names.get(c, pack.causes[c].name.get(result.language)) for c in item.tests_for
-    )
-    return {
-        "resourceType": "ServiceRequest",
-        "status": "draft",
-        "intent": "proposal",
-        "code": {
-            "coding": [
-                own(pack, f"workup.{item.id}", pack.workup[item.id].name.en),
-                *workup_codings(item.id),
-            ],
-            "text": item.name,
-        },
-        "subject": subject,
-        "authoredOn": now,
-        "reasonCode": [{"coding": symptom_codings(pack), "text": item.why}],
-        "supportingInfo": [{"reference": risk_url}],
-        "note": [{"text": f"{words['looks_for']}: {looks_for}."}],
     }
