@@ -600,7 +600,8 @@ def test_an_observation_with_the_same_value_as_the_form_is_fine(
 def test_spanish_from_the_response_language(client: TestClient, form: JSON) -> None:
     response = {**fill(form, {"age": 24}), "language": "es"}
     (flag,) = resources(client.post(ASSESS, json=response).json(), "Flag")
-    assert flag["code"]["text"].startswith("Pida una cita")
+    # In a clinician's words, in the response's language (the pack's EHR phrase).
+    assert flag["code"]["text"] == "Sangrado poscoital: revisión ordinaria"
 
 
 # -- $assess: bad input is an OperationOutcome naming where ---------------------------------------

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from candid.knowledge.models import Pack, Scalar
+from candid.knowledge.models import Pack, Scalar, Text
 from candid.knowledge.problems import Problem
 
 FILE = "ehr_codes.yaml"
@@ -85,8 +85,8 @@ class IndicatorRule(_Strict):
 
     indicator: Indicator
     """The CDS Hooks card's indicator."""
-    phrase: str
-    """The level in a clinician's words (card summary, Flag, RiskAssessment)."""
+    phrase: Text
+    """The level in a clinician's words (card summary, Flag, RiskAssessment), per language."""
     request_priority: Literal["routine", "urgent", "asap", "stat"]
     """ServiceRequest.priority of the evaluations proposed at this level (FHIR request-priority)."""
     flag_priority: Literal["PN", "PL", "PM", "PH"]

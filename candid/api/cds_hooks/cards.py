@@ -29,7 +29,7 @@ REASONS_PER_CAUSE = 2
 
 def summary(a: Assessment, codes: EhrCodes, names: list[str]) -> str:
     """'Bleeding after sex: see within 2 weeks. Consider: A, B, C', cut at a whole name."""
-    head = f"Bleeding after sex: {codes.indicators[a.urgency.level].phrase}"
+    head = f"Bleeding after sex: {codes.indicators[a.urgency.level].phrase.en}"
     text = head
     shown: list[str] = []
     for name in names[:SUMMARY_CAUSES]:

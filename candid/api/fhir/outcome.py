@@ -29,16 +29,21 @@ from candid.api.fhir.terminology import (
 )
 from candid.engine import Assessment
 from candid.engine.assessment import CauseOut
+from candid.knowledge.loader import load_ehr_codes
 from candid.knowledge.models import Pack
 
 NOBODY: JSON = {"display": "The person who answered (no patient reference was given)"}
 FLAG_PRIORITY = "http://hl7.org/fhir/StructureDefinition/flag-priority"
 PRIORITY_CODES = "http://hl7.org/fhir/flag-priority-code"
-PRIORITY = {
-    "routine": ("PL", "Low priority"),
-    "soon": ("PM", "Medium priority"),
-    "urgent": ("PH", "High priority"),
-    "emergency": ("PH", "High priority"),
+CLINICIAN_WORDS = {
+    "en": {"symptom": "Postcoital bleeding", "flags": "red flags"},
+    "es": {"symptom": "Sangrado poscoital", "flags": "señales de alarma"},
+}
+FLAG_PRIORITY_DISPLAY = {
+    "PN": "No alarm",
+    "PL": "Low priority",
+    "PM": "Medium priority",
+    "PH": "High priority",
 }
 NOTE = {
     "en": (
@@ -97,7 +102,7 @@ def _risk(pack: Pack, result: Assessment, intake: Intake, subject: JSON, now: st
             _prediction(pack, cause, lang)
             for cause in sorted(result.causes, key=lambda c: -c.probability)
         ],
-        "mitigation": f"{result.urgency.label}. {result.urgency.meaning}",
+        "mitigation": _clinician_urgency(result),
         "note": [{"text": NOTE.get(lang, NOTE["en"])}],
     }
     if intake.basis:
@@ -126,8 +131,8 @@ def _prediction(pack: Pack, cause: CauseOut, lang: str) -> JSON:
 def _flag(pack: Pack, result: Assessment, subject: JSON, now: str) -> JSON:
     urgency = result.urgency
     level = next(v for k, v in pack.urgency.levels.items() if k == urgency.level)
-    priority, display = PRIORITY.get(urgency.level, PRIORITY["routine"])
-    reasons = "; ".join(urgency.reasons)
+    priority = load_ehr_codes().indicators[urgency.level].flag_priority
+    display = FLAG_PRIORITY_DISPLAY[priority]
     return {
         "resourceType": "Flag",
         "extension": [
@@ -150,8 +155,19 @@ def _flag(pack: Pack, result: Assessment, subject: JSON, now: str) -> JSON:
         ],
         "code": {
             "coding": [own(pack, f"urgency.{urgency.level}", level.label.en)],
-            "text": f"{urgency.label}. {urgency.meaning}" + (f" ({reasons})" if reasons else ""),
+            "text": _clinician_urgency(result),
         },
         "subject": subject,
         "period": {"start": now},
     }
+
+
+def _clinician_urgency(result: Assessment) -> str:
+    """The urgency in a clinician's words (the pack's EHR phrase, "same-day assessment") and
+    the rules that set it, by id: the person's own wording ("Say why when you book") belongs
+    on their page, not in the record."""
+    lang = result.language
+    phrase = load_ehr_codes().indicators[result.urgency.level].phrase.get(lang)
+    words = CLINICIAN_WORDS.get(lang, CLINICIAN_WORDS["en"])
+    flags = ", ".join(f.replace("_", " ") for f in result.urgency.red_flags)
+    return f"{words['symptom']}: {phrase}" + (f" ({words['flags']}: {flags})" if flags else "")
