@@ -16,6 +16,7 @@ from candid.evaluation.vignettes import load_vignettes
 from candid.knowledge.learn import Learn
 from candid.knowledge.models import Pack
 from candid.knowledge.validator import bases
+from candid.web.i18n import collation_key
 
 
 @dataclass
@@ -47,8 +48,14 @@ class Evidence:
     estimates: list[Estimate]
     numbers: int
 
+    @property
+    def unsourced(self) -> int:
+        """Estimates with no source at all behind them."""
+        return sum(not e.also_sourced for e in self.estimates)
 
-def evidence(pack: Pack, learn: Learn) -> Evidence:
+
+def evidence(pack: Pack, learn: Learn, lang: str = "en") -> Evidence:
+    """Every number's basis, with the sources in the order a reader of `lang` sorts them."""
     uses: dict[str, list[Use]] = defaultdict(list)
     estimates: list[Estimate] = []
     numbers = 0
@@ -86,7 +93,9 @@ def evidence(pack: Pack, learn: Learn) -> Evidence:
                 uses[ref].append(Use(f"learn/guides/{gid}.yaml: {item_id}", None))
     listed = [
         SourceUses(key, s.citation, s.url, s.kind, uses.get(key, []))
-        for key, s in sorted(pack.sources.items(), key=lambda kv: kv[1].citation.lower())
+        for key, s in sorted(
+            pack.sources.items(), key=lambda kv: collation_key(kv[1].citation, lang)
+        )
     ]
     return Evidence(listed, estimates, numbers)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -76,6 +78,54 @@ def test_the_evidence_page_reports_the_accuracy_the_vignettes_give_now(
     assert f"Cases: {report.n}" in page or f"Cases</span>: {report.n}" in page
     for source in list(pack.sources.values())[:5]:
         assert source.citation in page
+
+
+def spanish_order(citation: str) -> str:
+    """How a Spanish reader files a title: no case, no accents, ñ a letter of its own after n."""
+    folded = citation.casefold().replace("ñ", "n~")
+    return "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+
+
+def test_the_evidence_page_in_spanish_is_all_spanish(client: TestClient) -> None:
+    page = soup(client.get("/evidence?lang=es"))
+    client.get("/evidence?lang=en")  # the shared client goes on in English
+    main = page.select_one("main")
+    assert main is not None
+    citations = [h.get_text() for h in main.select("h3")]
+    # What is English on purpose is marked so: the editors' notes and reasons, the titles of
+    # sources, and the file ids in <code>. Everything else is interface text.
+    for kept in main.select('[lang="en"], code, .nhsuk-u-visually-hidden'):
+        kept.decompose()
+    said = main.get_text(" ")
+
+    template = ROOT / "candid" / "web" / "templates" / "evidence.jinja"
+    english = set()
+    for _line, message, _comments, _context in extract_from_file(
+        "jinja2", str(template), options={"extensions": "jinja2.ext.i18n"}
+    ):
+        for form in message if isinstance(message, tuple) else (message,):
+            english |= {part.strip() for part in re.split(r"%\(\w+\)s", form) if part.strip()}
+    assert len(english) > 30
+    left = sorted(s for s in english if len(s) > 2 and re.search(rf"\b{re.escape(s)}\b", said))
+    assert not left, f"English on the Spanish page: {left}"
+    words = r"\b(the|and|of|is|are|with|also|sourced|uses?|cases|read|estimates?)\b"
+    assert not re.findall(words, said, flags=re.IGNORECASE), "text that never reached _()"
+
+    cells = [td.get_text() for td in main.select("td:last-child")]
+    assert cells and all(re.fullmatch(r"\d{1,3},\d\s%", c) for c in cells), cells
+    assert not re.search(r"\d\.\d\s?%", said)
+
+    counts = [(int(n), word) for n, word in re.findall(r"\b(\d+) (usos?)\b", said)]
+    assert len(counts) == len(citations)
+    assert {word for _, word in counts} == {"uso", "usos"}
+    assert all((n == 1) == (word == "uso") for n, word in counts), counts
+    assert re.search(r"\b1 estimación|\b\d+ estimaciones no tienen", said)
+
+    assert citations == sorted(citations, key=spanish_order)
+    cekmez = next(i for i, c in enumerate(citations) if c.startswith("Çekmez"))
+    assert citations[cekmez - 1][0] in "BC" and citations[cekmez + 1][0] in "CD", (
+        "Ç is filed under C, not after Z"
+    )
 
 
 def test_feedback_is_stored_without_personal_data(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from candid.web import i18n
 from candid.web.context import Page, page
 from candid.web.evidence import accuracy, default_vignettes_dir, evidence
 
@@ -19,7 +20,7 @@ SITE_ORDER = ("vagina", "cervix", "uterus", "other")
 def index(p: PageDep) -> Response:
     causes = sorted(
         p.web.pack.causes.values(),
-        key=lambda c: (SITE_ORDER.index(c.site), c.name.get(p.lang).lower()),
+        key=lambda c: (SITE_ORDER.index(c.site), i18n.collation_key(c.name.get(p.lang), p.lang)),
     )
     return p.render("learn_index.jinja", causes=causes, guides=p.web.learn.guides)
 
@@ -44,7 +45,10 @@ def guide_page(p: PageDep, guide_id: str) -> Response:
     keys = {k for s in guide.sections for k in s.sources}
     keys |= {k for product in guide.products for k in product.sources}
     keys |= {k for tip in guide.tips for k in tip.sources}
-    sources = sorted((p.web.pack.sources[k] for k in keys), key=lambda s: s.citation.lower())
+    sources = sorted(
+        (p.web.pack.sources[k] for k in keys),
+        key=lambda s: i18n.collation_key(s.citation, p.lang),
+    )
     return p.render(
         "learn_guide.jinja",
         guide=guide,
@@ -56,4 +60,10 @@ def guide_page(p: PageDep, guide_id: str) -> Response:
 @router.get("/evidence")
 def evidence_page(p: PageDep) -> Response:
     report = accuracy(p.web.pack, default_vignettes_dir())
-    return p.render("evidence.jinja", evidence=evidence(p.web.pack, p.web.learn), report=report)
+    return p.render(
+        "evidence.jinja",
+        evidence=evidence(p.web.pack, p.web.learn, p.lang),
+        report=report,
+        number=lambda value: i18n.number(value, p.lang),
+        percent=lambda value: i18n.percent(value, p.lang),
+    )
