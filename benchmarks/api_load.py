@@ -1,15 +1,18 @@
-"""Benchmark (not a test): POST /v1/assess throughput and p99 under concurrent load from a
-second process on loopback, against a bare FastAPI endpoint returning fixed JSON in the same
-run. Goal: at least half the bare endpoint's throughput, p99 under 20 ms.
+"""Benchmark (not a test): POST /v1/assess and POST /v1/interview throughput and p99 under
+concurrent load from a second process on loopback, against a bare FastAPI endpoint returning
+fixed JSON in the same run. Goals: the interview step at least half the bare endpoint's
+throughput, p99 under 20 ms; the full report p99 under 20 ms.
 
     make bench-api        # installs Debian's wrk if missing, then runs this
     .venv/bin/python benchmarks/api_load.py [--seconds 10] [--connections 8]
 
 Each server runs as one uvicorn worker in its own process, one after the other; the load
 comes from wrk (a separate process, one thread, loopback only, bounded by --seconds), posting
-the facts of every public vignette in turn. A fourth server is Candid's app with the engine
-replaced by a fixed answer: what the middlewares, validation and encoding cost on their own,
-so the engine's share can be read off.
+the facts of every public vignette in turn (for the report) or the answers at every step of
+the replayed interview of every public vignette (for the interview step: what an app sends
+page after page). A fourth server is Candid's app with the engine replaced by a fixed answer:
+what the middlewares, validation and encoding cost on their own, so the engine's share can be
+read off.
 """
 
 from __future__ import annotations
@@ -86,6 +89,29 @@ def write_bodies(folder: Path) -> Path:
     return path
 
 
+def write_steps(folder: Path) -> Path:
+    """The answers at each step of each public vignette's replayed interview (typical
+    respondent), as an app would post them page after page."""
+    sys.path.insert(0, str(ROOT))
+    from candid.evaluation.interview import converse
+    from candid.evaluation.vignettes import load_vignettes
+    from candid.knowledge.loader import load_pack
+
+    pack = load_pack()
+    lines = []
+    for case in load_vignettes(ROOT / "vignettes"):
+        truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
+        talk = converse(pack, truth)
+        facts: dict[str, object] = {}
+        lines.append(json.dumps({"facts": facts}))
+        for page in talk.pages:
+            facts = {**facts, **{f: talk.facts[f] for f in page if f in talk.facts}}
+            lines.append(json.dumps({"facts": facts}))
+    path = folder / "steps.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def _ms(text: str) -> float:
     found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     if found is None:
@@ -94,10 +120,16 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run(target: str, factory: bool, script: Path, args: argparse.Namespace) -> dict[str, float]:
+def run(
+    target: str,
+    factory: bool,
+    script: Path,
+    args: argparse.Namespace,
+    path: str = "/v1/assess",
+) -> dict[str, float]:
     port = free_port()
     proc = start(target, port, factory)
-    url = f"http://127.0.0.1:{port}/v1/assess"
+    url = f"http://127.0.0.1:{port}{path}"
     try:
         # warm-up, then the measured run
         wrk = ["wrk", "-t1", f"-c{args.connections}", "--latency", "-s", str(script)]
@@ -135,12 +167,16 @@ def main() -> None:
         sized = run("benchmarks.bare_app:sized_app", False, script, args)
         floor = run("benchmarks.bare_app:candid_without_engine", True, script, args)
         candid = run("candid.api.app:create_app", True, script, args)
+        steps = Path(tmp) / "steps.lua"
+        steps.write_text(LUA % write_steps(Path(tmp)), encoding="utf-8")
+        step = run("candid.api.app:create_app", True, steps, args, "/v1/interview")
     print(f"load: wrk, 1 thread, {args.connections} connections, {args.seconds} s each, loopback")
     rows = (
         ("bare FastAPI, tiny fixed JSON", bare),
         ("bare FastAPI, assessment-size JSON", sized),
         ("candid app, engine replaced by fixed", floor),
         ("candid POST /v1/assess", candid),
+        ("candid POST /v1/interview, each step", step),
     )
     for name, r in rows:
         print(
@@ -151,6 +187,10 @@ def main() -> None:
         f"throughput ratio candid/bare: {candid['per_second'] / bare['per_second']:.2f} (tiny), "
         f"{candid['per_second'] / sized['per_second']:.2f} (same size); goal >= 0.50. "
         f"candid p99 {candid['p99_ms']:.1f} ms (goal < 20 ms)"
+    )
+    print(
+        f"interview step: throughput ratio {step['per_second'] / bare['per_second']:.2f} of bare "
+        f"(goal >= 0.50), p99 {step['p99_ms']:.1f} ms (goal < 20 ms)"
     )
     print(
         f"ceiling for any engine behind this app: {floor['per_second'] / bare['per_second']:.2f}"

@@ -177,3 +177,63 @@ def test_a_large_response_is_gzipped_only_for_clients_that_ask(client: TestClien
     assert asked.json() == plain.json()  # httpx decodes the gzip
     for r in (asked, plain):
         assert r.headers["vary"] == "Accept-Encoding"
+
+
+def test_an_interview_runs_on_the_light_step_and_ends_with_the_report(
+    client: TestClient,
+) -> None:
+    """An app asks page after page with POST /v1/interview (a few KB each) and fetches the
+    full report once the step says to stop."""
+    facts: dict[str, Any] = {}
+    skipped: list[str] = []
+    pages = 0
+    while True:
+        r = client.post("/v1/interview", json={"facts": facts, "skipped": skipped})
+        assert r.status_code == 200, r.text
+        step = r.json()
+        assert set(step) == {
+            "pathway",
+            "knowledge_version",
+            "language",
+            "urgency",
+            "next_question",
+            "next_group",
+            "causes",
+            "progress",
+            "should_stop",
+        }
+        assert len(r.content) < 8_000 and len(step["causes"]) <= 5
+        if step["should_stop"]:
+            break
+        pages += 1
+        assert pages < 30
+        page = step["next_group"]["items"] if step["next_group"] else [step["next_question"]]
+        ticks = step["next_group"] is not None and step["next_group"]["kind"] == "tick"
+        for item in page:
+            fact = item["fact"]
+            if ticks:
+                facts[fact] = False  # a box left unticked
+            elif (item.get("question") or item)["type"] == "integer":
+                facts[fact] = 30
+            else:
+                skipped.append(fact)
+    report = client.post("/v1/assess", json={"facts": facts, "skipped": skipped}).json()
+    assert report["next_question"] is None
+    assert [c["id"] for c in step["causes"]] == [c["id"] for c in report["causes"][:5]]
+    assert step["urgency"]["level"] == report["urgency"]["level"]
+
+
+def test_an_emergency_step_says_stop_at_once(client: TestClient) -> None:
+    step = client.post("/v1/interview", json={"facts": {"heavy_bleeding_now": True}}).json()
+    assert step["should_stop"] and step["urgency"]["interrupt"]
+    assert step["urgency"]["red_flags"] == ["heavy_bleeding_now"]
+    assert step["next_question"] is None and step["next_group"] is None
+
+
+def test_a_bad_fact_in_a_step_is_named(client: TestClient) -> None:
+    r = client.post("/v1/interview", json={"facts": {"age": "old", "favourite": 1}})
+    assert r.status_code == 422
+    names = {p["name"] for p in r.json()["invalid_params"]}
+    assert names == {"facts.age", "facts.favourite"}
+    favourite = next(p for p in r.json()["invalid_params"] if p["name"] == "facts.favourite")
+    assert "GET /v1/pathways/postcoital_bleeding" in favourite["allowed"]

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from candid.engine import assess
-from candid.engine.assess import assess_data
+from candid.engine.assess import assess_data, interview_step_data
+from candid.engine.assessment import InterviewStep
 from candid.engine.compiled import compiled
 from candid.engine.infer import Posterior, posterior
 from candid.knowledge.loader import load_pack
@@ -53,6 +54,27 @@ def test_the_api_sends_exactly_the_validated_assessment(facts: dict[str, Any], l
         sent = orjson.loads(orjson.dumps(assess_data(PACK, facts, lang=lang, detail=detail)))
         model = assess(PACK, facts, lang=lang, detail=detail)
         assert sent == json.loads(model.model_dump_json(by_alias=True))
+
+
+@FAST
+@given(facts_strategy(PACK), st.sampled_from(["en", "es"]))
+def test_an_interview_step_is_a_valid_step_that_agrees_with_the_report(
+    facts: dict[str, Any], lang: str
+) -> None:
+    """The step validates as `InterviewStep` and says what the full report says about the
+    urgency, the next page and the first causes."""
+    step = InterviewStep.model_validate(interview_step_data(PACK, facts, lang=lang))
+    report = assess(PACK, facts, lang=lang)
+    assert step.urgency.level == report.urgency.level
+    assert step.urgency.interrupt == report.urgency.interrupt
+    assert [c.id for c in step.causes] == [c.id for c in report.causes[: len(step.causes)]]
+    assert len(step.causes) == min(5, len([c for c in report.causes if c.prior > 0]))
+    assert step.should_stop == (report.next_question is None)
+    if report.next_group is not None:
+        assert step.next_group == report.next_group and step.next_question is None
+    elif report.next_question is not None:
+        assert step.next_question is not None
+        assert step.next_question.fact == report.next_question.fact
 
 
 @FAST

@@ -15,7 +15,9 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class AssessRequest(Body):
+class StepRequest(Body):
+    """The answers so far, for one step of the interview."""
+
     facts: dict[str, Any] = Field(
         default_factory=dict,
         description="Flat object of facts; a missing key means unknown. Send all facts each "
@@ -28,6 +30,11 @@ class AssessRequest(Body):
         max_length=200,
     )
     language: Language = "en"
+
+
+class AssessRequest(StepRequest):
+    """The answers so far, for the full report."""
+
     detail: Literal["likely", "all"] = Field(
         default="likely",
         description="'likely': options, questions and evidence only for likely causes (the "

@@ -21,10 +21,12 @@ from candid.api.schemas import (
     LevelOut,
     Pathway,
     PathwaySummary,
+    StepRequest,
     WorkupInfo,
 )
 from candid.engine import Assessment, assess
-from candid.engine.assess import assess_data
+from candid.engine.assess import assess_data, interview_step_data
+from candid.engine.assessment import InterviewStep
 from candid.engine.compiled import compiled
 from candid.engine.explain import answer_label
 from candid.engine.present import group_text
@@ -143,6 +145,15 @@ async def assess_on(pathway: str, body: AssessRequest) -> Response:
 async def assess_default(body: AssessRequest) -> Response:
     """Facts in, the full assessment out (urgency, sites, causes, workup, next question)."""
     return await assess_on(load_pack().meta.id, body)
+
+
+@router.post("/interview", response_model=InterviewStep, responses=ERRORS)
+async def interview_step(body: StepRequest) -> Response:
+    """Facts in, the next step out: the urgency, the next question or page, the first
+    causes and whether to stop. A few KB, for apps and forms that ask one page at a time and
+    fetch the full report (`POST /v1/assess`) at the end."""
+    data = interview_step_data(load_pack(), body.facts, lang=body.language, skipped=body.skipped)
+    return Response(orjson.dumps(data), media_type="application/json")
 
 
 @router.post("/explain", response_model=Explanation, responses=ERRORS)

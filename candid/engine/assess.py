@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from candid.engine.assessment import Assessment, GroupOut, QuestionOut
-from candid.engine.compiled import compiled, with_assumptions
+from candid.engine.compiled import CompiledPack, compiled, with_assumptions
 from candid.engine.conditions import Facts, FactValue
 from candid.engine.facts import UNKNOWN_FACT, FactProblem, FactsError, validate_facts
-from candid.engine.infer import posterior
-from candid.engine.next_question import next_question
+from candid.engine.infer import Posterior, posterior
+from candid.engine.next_question import Choice, next_question
 from candid.engine.pages import applying, members
-from candid.engine.present import Data, Detail, group_text, present, question_text, texts
-from candid.engine.triage import triage
+from candid.engine.present import (
+    Data,
+    Detail,
+    group_text,
+    present,
+    present_step,
+    question_text,
+    texts,
+)
+from candid.engine.triage import Triage, triage
 from candid.knowledge.models import Pack
 
 LANGUAGES = ("en", "es")
@@ -48,6 +57,51 @@ def assess_data(
     """`assess` without building the models: the same assessment as JSON-ready data, for
     callers that only encode it (the JSON API). Parts of it are shared between calls, so it
     is read-only; `tests/test_engine_properties.py` proves it validates as an `Assessment`."""
+    cp, facts = _checked(pack, raw_facts, lang, skipped)
+    d = _decide(cp, facts, skipped)
+    return present(cp, d.facts, d.assumed, d.post, d.tri, d.choice, lang, detail, d.answered)
+
+
+def interview_step_data(
+    pack: Pack,
+    raw_facts: Mapping[str, Any],
+    *,
+    lang: str = "en",
+    skipped: Collection[str] = (),
+) -> Data:
+    """One step of the interview for an app or an EHR form: the urgency, the next question
+    or page, and the first causes, without the report (`InterviewStep`). Nothing the step
+    does not show is worked out: no workup, sites, evidence or provider questions."""
+    cp, facts = _checked(pack, raw_facts, lang, skipped)
+    d = _decide(cp, facts, skipped)
+    return present_step(cp, d.facts, d.post, d.tri, d.choice, lang, d.answered)
+
+
+@dataclass(frozen=True)
+class _Decided:
+    facts: Facts
+    """The person's answers with the pack's assumptions for what they have not said."""
+    assumed: list[str]
+    post: Posterior
+    tri: Triage
+    choice: Choice | None
+    answered: int
+
+
+def _decide(cp: CompiledPack, facts: Facts, skipped: Collection[str]) -> _Decided:
+    """What the engine concludes from the answers: the step and the report both start here."""
+    effective, assumed = with_assumptions(cp, facts)
+    post = posterior(cp, effective)
+    tri = triage(cp, effective)
+    choice = next_question(cp, facts, post, tri, skipped)
+    answered = len(facts) + sum(1 for s in set(skipped) if s not in facts)
+    return _Decided(effective, assumed, post, tri, choice, answered)
+
+
+def _checked(
+    pack: Pack, raw_facts: Mapping[str, Any], lang: str, skipped: Collection[str]
+) -> tuple[CompiledPack, Facts]:
+    """The compiled pack and the facts, or FactsError naming every bad one."""
     if lang not in LANGUAGES:
         raise FactsError([FactProblem("(language)", f"{lang!r} is not supported", "en, es")])
     cp = compiled(pack)
@@ -60,12 +114,7 @@ def assess_data(
                 for s in unknown_skips
             ]
         )
-    effective, assumed = with_assumptions(cp, facts)
-    post = posterior(cp, effective)
-    tri = triage(cp, effective)
-    choice = next_question(cp, facts, post, tri, skipped)
-    answered = len(facts) + sum(1 for s in set(skipped) if s not in facts)
-    return present(cp, effective, assumed, post, tri, choice, lang, detail, answered)
+    return cp, facts
 
 
 def question_for(pack: Pack, fact_id: str, lang: str = "en") -> QuestionOut:

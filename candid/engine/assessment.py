@@ -174,3 +174,51 @@ class Assessment(Out):
 
     def to_json_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+class StepUrgencyOut(Out):
+    level: str
+    label: str
+    interrupt: bool
+    """An emergency: say what to do now and ask nothing more."""
+    red_flags: list[str]
+
+
+class StepQuestionOut(Out):
+    """The next question when it is asked on its own page."""
+
+    fact: str
+    text: str
+    hint: str | None
+    type: str
+    options: list[OptionOut]
+    minimum: int | None = None
+    maximum: int | None = None
+    unknown_allowed: bool = True
+    reason: str
+
+
+class StepCauseOut(Out):
+    id: str
+    name: str
+    probability: float
+
+
+class InterviewStep(Out):
+    """One step of the interview, without the report: for an app or a form that asks the
+    questions and fetches the full assessment (`POST /v1/assess`) at the end."""
+
+    pathway: str
+    knowledge_version: str
+    language: str
+    urgency: StepUrgencyOut
+    next_question: StepQuestionOut | None
+    """The next page when it holds one question; null when `next_group` is set or the
+    interview is over."""
+    next_group: GroupOut | None
+    """The next page when it holds several questions (tick boxes or a short form)."""
+    causes: list[StepCauseOut]
+    """The first causes (at most five), in the report's order."""
+    progress: ProgressOut
+    should_stop: bool
+    """Nothing left is worth asking, or an emergency interrupts: fetch the report."""

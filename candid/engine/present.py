@@ -164,6 +164,71 @@ def present(
     }
 
 
+STEP_CAUSES = 5
+"""Causes an interview step shows: the first of the ranking (the report lists them all)."""
+STEP_QUESTION_KEYS = (
+    "fact",
+    "text",
+    "hint",
+    "type",
+    "options",
+    "minimum",
+    "maximum",
+    "unknown_allowed",
+)
+
+
+def present_step(
+    cp: CompiledPack,
+    facts: Facts,
+    post: Posterior,
+    tri: Triage,
+    choice: Choice | None,
+    lang: str,
+    answered: int,
+) -> Data:
+    """An interview step (`InterviewStep`): what the page or app shows between questions.
+    The next page is given once: as `next_group` when it holds several questions (each with
+    its answers), otherwise as `next_question`."""
+    pack = cp.pack
+    tx = texts(cp, lang)
+    urgency = _urgency(cp, tx, tri)
+    order = [k for k in ranking(cp, facts, post) if post.prior[k] > 0][:STEP_CAUSES]
+    group = _group(cp, tx, choice)
+    question = None if group is not None or choice is None else _step_question(cp, tx, choice)
+    return {
+        "pathway": pack.meta.id,
+        "knowledge_version": pack.meta.version,
+        "language": lang,
+        "urgency": {
+            "level": urgency["level"],
+            "label": urgency["label"],
+            "interrupt": urgency["interrupt"],
+            "red_flags": urgency["red_flags"],
+        },
+        "next_question": question,
+        "next_group": group,
+        "causes": [
+            {
+                "id": cp.cause_ids[k],
+                "name": tx.causes[k].brief["name"],
+                "probability": round(float(post.probability[k]), 4),
+            }
+            for k in order
+        ],
+        "progress": {
+            "answered": answered,
+            "screens_left": 0 if choice is None else choice.screens_left + 1,
+        },
+        "should_stop": choice is None,
+    }
+
+
+def _step_question(cp: CompiledPack, tx: Texts, choice: Choice) -> Data:
+    q = question_text(cp, tx, choice.fact)
+    return {k: q[k] for k in STEP_QUESTION_KEYS} | {"reason": choice.reason}
+
+
 def _urgency(cp: CompiledPack, tx: Texts, tri: Triage) -> Data:
     """Everything here follows from which rules fired."""
     found = tx.urgency.get(tri.fired)
