@@ -136,3 +136,17 @@ def test_a_prolapse_years_after_a_hysterectomy_is_not_an_ambulance(run: Assess) 
     assert older.urgency.level == "soon"
     kept = run({**BASE, **late, "has_cervix": True})
     assert kept.urgency.level == "soon"
+
+
+def test_not_sure_about_an_emergency_sign_says_what_to_do_if_it_is_there(run: Assess) -> None:
+    """'Not sure' cannot rule an emergency out: the advice says what to do if the sign is
+    there after all, once per sign, and not at all when the person said no."""
+    unsure = run({"age": 30}, skipped=["heavy_bleeding_now", "dizziness_or_fainting"])
+    assert unsure.urgency.level != "emergency"
+    assert len(unsure.urgency.cautions) == 2
+    assert all("call your emergency number now" in c for c in unsure.urgency.cautions)
+    assert "bleeding heavily" in unsure.urgency.cautions[0]
+    sure = run({"age": 30, "heavy_bleeding_now": False, "dizziness_or_fainting": False})
+    assert sure.urgency.cautions == []
+    spanish = run({"age": 30}, skipped=["heavy_bleeding_now"], lang="es")
+    assert "número de emergencias" in spanish.urgency.cautions[0]

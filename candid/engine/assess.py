@@ -59,7 +59,9 @@ def assess_data(
     is read-only; `tests/test_engine_properties.py` proves it validates as an `Assessment`."""
     cp, facts = _checked(pack, raw_facts, lang, skipped)
     d = _decide(cp, facts, skipped)
-    return present(cp, d.facts, d.assumed, d.post, d.tri, d.choice, lang, detail, d.answered)
+    return present(
+        cp, d.facts, d.assumed, d.post, d.tri, d.choice, lang, detail, d.answered, d.unsure
+    )
 
 
 def interview_step_data(
@@ -74,7 +76,7 @@ def interview_step_data(
     does not show is worked out: no workup, sites, evidence or provider questions."""
     cp, facts = _checked(pack, raw_facts, lang, skipped)
     d = _decide(cp, facts, skipped)
-    return present_step(cp, d.facts, d.post, d.tri, d.choice, lang, d.answered)
+    return present_step(cp, d.facts, d.post, d.tri, d.choice, lang, d.answered, d.unsure)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class _Decided:
     tri: Triage
     choice: Choice | None
     answered: int
+    unsure: tuple[str, ...]
+    """Emergency rules whose one question the person answered "not sure" (`if_unsure`)."""
 
 
 def _decide(cp: CompiledPack, facts: Facts, skipped: Collection[str]) -> _Decided:
@@ -95,7 +99,14 @@ def _decide(cp: CompiledPack, facts: Facts, skipped: Collection[str]) -> _Decide
     tri = triage(cp, effective)
     choice = next_question(cp, facts, post, tri, skipped)
     answered = len(facts) + sum(1 for s in set(skipped) if s not in facts)
-    return _Decided(effective, assumed, post, tri, choice, answered)
+    unsure = tuple(
+        r.id
+        for r in cp.pack.urgency.rules
+        if r.if_unsure is not None
+        and not tri.is_emergency
+        and r.when.fact_names() <= set(skipped) - set(facts)
+    )
+    return _Decided(effective, assumed, post, tri, choice, answered, unsure)
 
 
 def _checked(

@@ -23,6 +23,8 @@ class UrgencyOut(Out):
     red_flags: list[str]
     interrupt: bool
     citations: list[str]
+    cautions: list[str] = []
+    """For each emergency sign the person was not sure of: what to do if it is there."""
 
 
 class SiteOut(Out):
@@ -182,6 +184,8 @@ class StepUrgencyOut(Out):
     interrupt: bool
     """An emergency: say what to do now and ask nothing more."""
     red_flags: list[str]
+    cautions: list[str] = []
+    """For each emergency sign the person was not sure of: what to do if it is there."""
 
 
 class StepQuestionOut(Out):

@@ -127,12 +127,13 @@ def present(
     lang: str,
     detail: Detail,
     answered: int = 0,
+    unsure: tuple[str, ...] = (),
 ) -> Data:
     pack = cp.pack
     tx = texts(cp, lang)
     cited: set[str] = set()
     causes = _causes(cp, tx, facts, post, cited, detail)
-    urgency = _urgency(cp, tx, tri)
+    urgency = {**_urgency(cp, tx, tri), "cautions": _cautions(cp, unsure, lang)}
     cited.update(urgency["citations"])
     opened = open_stages(cp, facts, post.probability)
     items, workup_cited = _workup(cp, tx, facts, opened)
@@ -186,6 +187,7 @@ def present_step(
     choice: Choice | None,
     lang: str,
     answered: int,
+    unsure: tuple[str, ...] = (),
 ) -> Data:
     """An interview step (`InterviewStep`): what the page or app shows between questions.
     The next page is given once: as `next_group` when it holds several questions (each with
@@ -205,6 +207,7 @@ def present_step(
             "label": urgency["label"],
             "interrupt": urgency["interrupt"],
             "red_flags": urgency["red_flags"],
+            "cautions": _cautions(cp, unsure, lang),
         },
         "next_question": question,
         "next_group": group,
@@ -227,6 +230,12 @@ def present_step(
 def _step_question(cp: CompiledPack, tx: Texts, choice: Choice) -> Data:
     q = question_text(cp, tx, choice.fact)
     return {k: q[k] for k in STEP_QUESTION_KEYS} | {"reason": choice.reason}
+
+
+def _cautions(cp: CompiledPack, unsure: tuple[str, ...], lang: str) -> list[str]:
+    """What to do if a sign the person was not sure of is there after all."""
+    rules = {r.id: r for r in cp.pack.urgency.rules}
+    return [text.get(lang) for rid in unsure if (text := rules[rid].if_unsure) is not None]
 
 
 def _urgency(cp: CompiledPack, tx: Texts, tri: Triage) -> Data:

@@ -300,6 +300,9 @@ class UrgencyRule(Basis):
     when: Condition
     reason: Text
     red_flag: bool = True
+    if_unsure: Text | None = None
+    """Said when the person answers "not sure" to the one question the rule reads: a sign
+    they could not rule out, and what to do if it is there after all."""
 
 
 class Urgency(Strict):

@@ -91,6 +91,23 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
             elif pack.facts[fid].asked_by != "patient":
                 yield Problem("interview.yaml", key, f"'{fid}' is not asked of the person")
     yield from _groups(pack)
+    yield from _unsure_cautions(pack)
+
+
+def _unsure_cautions(pack: Pack) -> Iterator[Problem]:
+    """`if_unsure` speaks to one question the person can answer "not sure": a rule that reads
+    several facts, or a clinician's, has no single question to be unsure of."""
+    for i, rule in enumerate(pack.urgency.rules):
+        if rule.if_unsure is None:
+            continue
+        names = rule.when.fact_names()
+        fact = pack.facts.get(next(iter(names))) if len(names) == 1 else None
+        if fact is None or fact.asked_by != "patient" or not fact.unknown_allowed:
+            yield Problem(
+                "urgency.yaml",
+                f"rules[{i}].if_unsure",
+                "only on a rule that reads one question the person may answer 'not sure'",
+            )
 
 
 def _groups(pack: Pack) -> Iterator[Problem]:

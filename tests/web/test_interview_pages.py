@@ -346,3 +346,18 @@ def test_a_phone_setting_that_is_not_a_number_is_refused_at_start(tmp_path: Path
 
     with pytest.raises(ValidationError, match="emergency_phone"):
         make_client(tmp_path, emergency_phone="call me")
+
+
+def test_not_sure_about_bleeding_heavily_now_brings_a_caution_and_the_number(
+    client: TestClient,
+) -> None:
+    interview(client, YOUNG_ON_PILL)
+    change = client.get("/questions/heavy_bleeding_now?change=true")
+    r = answer(client, change, "unsure", change=True)
+    while fact_of(r) is not None:
+        r = answer(client, r, not_sure(r), change=True)
+    card = main_of(client.get("/results")).select_one("#urgency")
+    assert card is not None
+    caution = card.select_one(".candid-caution")
+    assert caution is not None and "not sure whether you are bleeding heavily" in caution.get_text()
+    assert card.select_one('a[href="tel:999"]') is not None
