@@ -85,7 +85,6 @@ class Texts:
     cp: CompiledPack
     lang: str
     causes: list[_CauseText]
-    provider_questions: list[str]
     likelihood_words: list[tuple[float, str]]
     urgency: dict[tuple[str, ...], Data] = field(default_factory=dict)
     workup: dict[tuple[tuple[str, str, str], ...], tuple[list[Data], list[str]]] = field(
@@ -108,7 +107,6 @@ def texts(cp: CompiledPack, lang: str) -> Texts:
             cp=cp,
             lang=lang,
             causes=causes,
-            provider_questions=[q.text.get(lang) for q in pack.provider_questions],
             likelihood_words=[
                 (w.at_least, w.text.get(lang)) for w in pack.interview.likelihood_words
             ],
@@ -358,14 +356,25 @@ def _causes(
 
 
 def _provider_questions(cp: CompiledPack, tx: Texts, facts: Facts, causes: list[Data]) -> list[str]:
+    """The questions that apply, then the likely causes' own; one per topic (the first), so
+    three ways of asking about infection tests become one."""
+    pack = cp.pack
     out: list[str] = []
-    for text, test in zip(tx.provider_questions, cp.provider_question_tests, strict=True):
+    topics: set[str] = set()
+
+    def add(text: str, topic: str | None) -> None:
+        if text in out or (topic is not None and topic in topics):
+            return
+        out.append(text)
+        if topic is not None:
+            topics.add(topic)
+
+    for q, test in zip(pack.provider_questions, cp.provider_question_tests, strict=True):
         if test is None or test(facts):
-            out.append(text)
+            add(q.text.get(tx.lang), q.topic)
     for cause in [c for c in causes if c["likely"]][:QUESTION_CAUSES]:
-        for text in cause["questions"]:
-            if text not in out:
-                out.append(text)
+        for question in pack.causes[cause["id"]].questions:
+            add(question.get(tx.lang), question.topic)
     return out
 
 

@@ -40,6 +40,14 @@ class Text(Strict):
         return self.es if lang == "es" else self.en
 
 
+class Question(Text):
+    """A question to bring to the appointment. Questions that ask the same thing in other
+    words (three causes each asking about infection tests) share a `topic`: a person is given
+    the first of each topic, not all of them."""
+
+    topic: str | None = None
+
+
 class Cited(Strict):
     """Something that may name bibliography keys and/or an estimate's rationale."""
 
@@ -191,7 +199,7 @@ class Cause(Strict):
     likelihoods: list[Likelihood] = Field(default_factory=list)
     excluded_when: list[Condition] = Field(default_factory=list)
     what_can_be_done: list[Treatment]
-    questions: list[Text]
+    questions: list[Question]
     codes: list[Code] = Field(default_factory=list)
     sources: list[str]
 
@@ -445,6 +453,8 @@ class ProviderQuestion(Strict):
     id: str
     when: Condition | None = None
     text: Text
+    topic: str | None = None
+    """As `Question.topic`: one question per topic reaches the person."""
 
 
 class SiteRatio(Basis):

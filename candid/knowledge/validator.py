@@ -92,6 +92,22 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
                 yield Problem("interview.yaml", key, f"'{fid}' is not asked of the person")
     yield from _groups(pack)
     yield from _unsure_cautions(pack)
+    yield from _question_topics(pack)
+
+
+def _question_topics(pack: Pack) -> Iterator[Problem]:
+    """A topic is shared by questions that ask the same thing: one used once is a typo."""
+    used: dict[str, list[str]] = {}
+    for q in pack.provider_questions:
+        if q.topic:
+            used.setdefault(q.topic, []).append(f"provider_questions.yaml {q.id}")
+    for cid, cause in pack.causes.items():
+        for i, question in enumerate(cause.questions):
+            if question.topic:
+                used.setdefault(question.topic, []).append(f"causes/{cid}.yaml questions[{i}]")
+    for topic, where in used.items():
+        if len(where) < 2:
+            yield Problem(where[0].split()[0], where[0].split()[1], f"topic '{topic}' is used once")
 
 
 def _unsure_cautions(pack: Pack) -> Iterator[Problem]:
