@@ -217,3 +217,20 @@ def test_the_typical_answers_never_contradict_the_persons_own(pack: Pack) -> Non
     r = replay(pack, case)
     assert r.result.urgency.interrupt and r.screens == 1
     assert r.all_answers.urgency.level == "emergency"
+
+
+def test_the_bleeding_is_always_described_even_when_the_advice_is_settled(pack: Pack) -> None:
+    """Someone who may be pregnant is told to be seen today whatever else they say; the
+    clinician still needs the bleeding described, so its page is asked."""
+    pages, _ = interview({**NO_EMERGENCY, "age": 28, "pregnant": "possible"})
+    asked = {f for page in pages for f in page}
+    assert set(pack.interview.always) - {"postmenopausal_bleeding_other"} <= asked
+
+
+def test_the_closing_questions_come_last(pack: Pack) -> None:
+    """Sexual assault and medicines change the care offered; they are asked at the end, not
+    in the middle for urgency coverage (they are asked before the end either way)."""
+    pages, _ = interview({**NO_EMERGENCY, "age": 24, "new_or_multiple_partners": True})
+    closing = set(pack.interview.closing)
+    tail = [p for p in pages if set(p) & closing]
+    assert tail and pages[-len(tail) :] == tail, pages

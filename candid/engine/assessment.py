@@ -25,6 +25,8 @@ class UrgencyOut(Out):
     citations: list[str]
     cautions: list[str] = []
     """For each emergency sign the person was not sure of: what to do if it is there."""
+    while_waiting: list[str] = []
+    """What to do until help comes (emergency advice), for this person."""
 
 
 class SiteOut(Out):

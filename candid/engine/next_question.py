@@ -1,10 +1,11 @@
 """Which question to ask next, and on what page (docs/interview.md).
 
 Order of business: the opening questions (emergencies first, on one page, then what sets the
-starting odds); any question that could still reveal an emergency; then the question most
-likely to change what the person is told (`decision.question_values`), while one is worth
-asking; then every question that could still raise the urgency, so none is dropped; last,
-the closing questions (what the person is told about meanwhile, not which cause fits).
+starting odds); any question that could still reveal an emergency; the questions asked
+always (the symptom itself); then the question most likely to change what the person is
+told (`decision.question_values`), while one is worth asking; then every question that could
+still raise the urgency, so none is dropped; last, the closing questions (what changes the
+care offered rather than which cause fits: sexual assault, medicines).
 
 A question that belongs to a group (interview.yaml `groups`) is asked on the group's page,
 together with every other question of the group that applies to the person: the value of the
@@ -34,7 +35,7 @@ def interrupting_rank(cp: CompiledPack) -> int:
 @dataclass(frozen=True)
 class Choice:
     fact: str
-    reason: str  # "opening", "red_flag", "value" or "closing"
+    reason: str  # "opening", "red_flag", "always", "value" or "closing"
     expected_gain_bits: float
     """Information about the causes the answer is expected to bring (for the record)."""
     expected_change: float = 0.0
@@ -122,13 +123,15 @@ def next_question(
     cover = could_raise_urgency(cp, facts, tri.rank, skipped)
     opening = [f for f in settings.opening if ask(f)]
     emergencies = [f for rank, f in cover if rank >= interrupting_rank(cp)]
+    always = [f for f in settings.always if ask(f)]
     closing = [f for f in settings.closing if ask(f)]
-    candidates = [
-        f for f in cp.pack.facts if ask(f) and f not in settings.closing and f not in opening
-    ]
+    # Asked at their set place whatever happens: not chosen again for value or coverage.
+    placed = {*opening, *always, *closing}
+    cover = [(rank, f) for rank, f in cover if f not in placed or rank >= interrupting_rank(cp)]
+    candidates = [f for f in cp.pack.facts if ask(f) and f not in placed]
     answered = len(facts) + len(skipped)
     values: dict[str, float] = {}
-    if not opening and not emergencies and answered < settings.max_questions:
+    if not opening and not emergencies and not always and answered < settings.max_questions:
         # Only when the choice rests on it: playing out every answer of every question is
         # the costly part of an assessment (docs/interview.md, "Progress").
         values = question_values(cp, facts, post, candidates)
@@ -144,6 +147,7 @@ def next_question(
     queue = [
         *((f, "opening") for f in opening),
         *((f, "red_flag") for f in emergencies),
+        *((f, "always") for f in always),
         *((f, "value") for f in worth),
         *((f, "red_flag") for _, f in cover),
         *((f, "closing") for f in closing),

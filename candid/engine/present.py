@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from candid.engine.compiled import SITES, CompiledPack
-from candid.engine.conditions import Facts, FactValue
+from candid.engine.conditions import Facts, FactValue, compile_test
 from candid.engine.explain import answer_label, evidence_by_cause, prior_reason
 from candid.engine.infer import Posterior
 from candid.engine.next_question import Choice
@@ -131,7 +131,11 @@ def present(
     tx = texts(cp, lang)
     cited: set[str] = set()
     causes = _causes(cp, tx, facts, post, cited, detail)
-    urgency = {**_urgency(cp, tx, tri), "cautions": _cautions(cp, unsure, lang)}
+    urgency = {
+        **_urgency(cp, tx, tri),
+        "cautions": _cautions(cp, unsure, lang),
+        "while_waiting": _while_waiting(cp, tri, facts, lang),
+    }
     cited.update(urgency["citations"])
     opened = open_stages(cp, facts, post.probability)
     items, workup_cited = _workup(cp, tx, facts, opened)
@@ -228,6 +232,12 @@ def present_step(
 def _step_question(cp: CompiledPack, tx: Texts, choice: Choice) -> Data:
     q = question_text(cp, tx, choice.fact)
     return {k: q[k] for k in STEP_QUESTION_KEYS} | {"reason": choice.reason}
+
+
+def _while_waiting(cp: CompiledPack, tri: Triage, facts: Facts, lang: str) -> list[str]:
+    """What to do until help comes, for this level and this person."""
+    steps = cp.pack.urgency.levels[tri.level].while_waiting  # type: ignore[index]
+    return [s.get(lang) for s in steps if s.when is None or compile_test(s.when)(facts)]
 
 
 def _cautions(cp: CompiledPack, unsure: tuple[str, ...], lang: str) -> list[str]:

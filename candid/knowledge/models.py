@@ -294,11 +294,18 @@ class Contradiction(Strict):
     message: str
 
 
+class WaitingStep(Text):
+    """Something to do until help comes; with `when`, only for those it fits (pregnancy
+    advice is not given after a hysterectomy)."""
+
+    when: Condition | None = None
+
+
 class UrgencyLevel(Strict):
     rank: int
     label: Text
     meaning: Text
-    while_waiting: list[Text] = Field(default_factory=list)
+    while_waiting: list[WaitingStep] = Field(default_factory=list)
     """What to do until help comes, shown under the level's advice (the emergency page)."""
 
 
@@ -404,9 +411,13 @@ class LikelihoodWord(Strict):
 
 class Interview(Strict):
     opening: list[str]
+    always: list[str] = Field(default_factory=list)
+    """Asked after the opening and any question that could still reveal an emergency,
+    whatever their value to the ranking: the symptom itself, which every history takes and
+    the visit summary reports (how often, how long, when, how much, what colour)."""
     closing: list[str] = Field(default_factory=list)
-    """Asked once nothing else is worth asking: facts that shape what the person is told (how
-    this affects their sex life) rather than which cause fits."""
+    """Asked last, whatever their value to the ranking: facts that change the care offered
+    rather than which cause fits (sexual assault, medicines)."""
     groups: dict[str, QuestionGroup] = Field(default_factory=dict)
     value: ValueWeights
     stop_below_value: Annotated[float, Field(gt=0.0)]

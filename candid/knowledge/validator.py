@@ -84,7 +84,12 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
     emergency = pack.urgency.levels.get("emergency")
     if emergency is not None and not emergency.while_waiting:
         yield Problem("urgency.yaml", "levels.emergency.while_waiting", "says what to do meanwhile")
-    for key, fids in (("opening", pack.interview.opening), ("closing", pack.interview.closing)):
+    lists = (
+        ("opening", pack.interview.opening),
+        ("always", pack.interview.always),
+        ("closing", pack.interview.closing),
+    )
+    for key, fids in lists:
         for fid in fids:
             if fid not in pack.facts:
                 yield Problem("interview.yaml", key, f"unknown fact '{fid}'")

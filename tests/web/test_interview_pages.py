@@ -361,3 +361,27 @@ def test_not_sure_about_bleeding_heavily_now_brings_a_caution_and_the_number(
     caution = card.select_one(".candid-caution")
     assert caution is not None and "not sure whether you are bleeding heavily" in caution.get_text()
     assert card.select_one('a[href="tel:999"]') is not None
+
+
+def test_the_emergency_page_sends_a_change_back_to_the_page_that_asked(
+    client: TestClient,
+) -> None:
+    """An emergency answered on a page of several questions is changed on that page, with
+    the others given there; what to do while waiting fits the person."""
+    r = tick(client, start(client), [])
+    answers = {"age": "52", "has_uterus": "false", "has_cervix": "false"}
+    r = fill(
+        client, r, answers | {"hysterectomy_within_year": "true", "menopause": "postmenopausal"}
+    )
+    while r.url.path != "/emergency":
+        if group_of(r) == "symptoms":
+            r = fill(client, r, {"pain_with_sex": "deep"})
+        elif form_items(r):
+            r = fill(client, r, {})
+        elif group_of(r) is not None:
+            r = tick(client, r, [])
+        else:
+            r = answer(client, r, not_sure(r))
+    page = main_of(r)
+    assert page.find("a", href="/groups/symptoms") is not None
+    assert "pregnant" not in page.get_text(), "no pregnancy advice after a hysterectomy"

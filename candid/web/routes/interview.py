@@ -334,7 +334,16 @@ def emergency(p: PageDep) -> Response:
     result = current(p)
     if not result.urgency.interrupt:
         return p.redirect("/questions" if p.interview.started else "/")
-    return p.render("emergency.jinja", result=result, last=p.interview.order[-1])
+    return p.render("emergency.jinja", result=result, last=_page_of(p, p.interview.order[-1]))
+
+
+def _page_of(p: Page, fact: str) -> str:
+    """Where a person changes the answer to `fact`: the page that asked it (a group's or a
+    form's, with the others given there), or its own question page."""
+    group = group_of(p.web.pack, fact)
+    if group is not None and group_for(p.web.pack, group, p.interview.facts, p.lang):
+        return f"/groups/{group}"
+    return f"/questions/{fact}?change=true"
 
 
 @router.get("/check")
