@@ -150,3 +150,23 @@ def test_not_sure_about_an_emergency_sign_says_what_to_do_if_it_is_there(run: As
     assert sure.urgency.cautions == []
     spanish = run({"age": 30}, skipped=["heavy_bleeding_now"], lang="es")
     assert "número de emergencias" in spanish.urgency.cautions[0]
+
+
+def test_too_young_for_screening_is_not_overdue_screening(run: Assess) -> None:
+    """A 22-year-old who has never been invited is not 'overdue': the 2-week rule for
+    persistent bleeding with overdue screening (cancer in 6% of the overdue, Jasper) is
+    about people in the screening ages."""
+    persistent = {"age": 22, "bleeding_frequency": "most_times", "duration_weeks": 8}
+    young = run({**persistent, "cervical_screening": "not_yet_due"})
+    assert "unscreened_persistent" not in young.urgency.red_flags
+    overdue = run({**persistent, "age": 35, "cervical_screening": "overdue_or_never"})
+    assert "unscreened_persistent" in overdue.urgency.red_flags
+
+
+def test_not_yet_due_for_screening_at_45_is_refused_naming_the_fact(run: Assess) -> None:
+    import pytest
+
+    from candid.engine import FactsError
+
+    with pytest.raises(FactsError, match="cervical_screening"):
+        run({"age": 45, "cervical_screening": "not_yet_due"})
