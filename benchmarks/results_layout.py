@@ -117,27 +117,29 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
             for name, answers in PEOPLE.items():
-                for width, height in ((390, 844), (1280, 800)):
+                level = ""
+                for lang, width, height in (("en", 390, 844), ("en", 1280, 800), ("es", 390, 844)):
                     context = browser.new_context(
                         base_url=base, viewport={"width": width, "height": height}
                     )
                     assert interview_over_http(context, answers) == "/check", name
                     page = context.new_page()
-                    page.goto("/results")
-                    heading = page.locator("main .nhsuk-card--care__heading").inner_text()
-                    level = next(k for k, v in LEVEL_LABEL.items() if v in heading)
-                    rows.append((name, width, level, measure(page, height)))
+                    page.goto(f"/results?lang={lang}")
+                    if lang == "en":  # the Spanish row is the same person, in Spanish
+                        heading = page.locator("main .nhsuk-card--care__heading").inner_text()
+                        level = next(k for k, v in LEVEL_LABEL.items() if v in heading)
+                    rows.append((f"{name} ({lang})", width, level, measure(page, height)))
                     context.close()
             browser.close()
     finally:
         process.terminate()
         process.wait(10)
-    print(f"{'person':44} {'width':>5} {'urgency':>9} {'height':>7} {'all open':>8}  first screen")
+    print(f"{'person':49} {'width':>5} {'urgency':>9} {'height':>7} {'all open':>8}  first screen")
     for name, width, level, m in rows:
         causes = m["causes"]
         assert isinstance(causes, list)
         first = f"urgency {'yes' if m['urgency'] else 'NO'}, {len(causes)} cause names"
-        print(f"{name:44} {width:>5} {level:>9} {m['height']:>7} {m['height_open']:>8}  {first}")
+        print(f"{name:49} {width:>5} {level:>9} {m['height']:>7} {m['height_open']:>8}  {first}")
     phone = [m for _, w, _, m in rows if w == 390]
     worst = max(int(str(m["height"])) for m in phone)
     shown = min(len(m["causes"]) for m in phone if isinstance(m["causes"], list))
