@@ -253,8 +253,9 @@ def _form_page(
     known: dict[str, object] = {}
     page = {i.fact for i in group.items}
     for item in group.items:
-        if item.shown_when is not None:
-            for fact in _condition_facts(item.shown_when) - page:
+        ask_when = p.web.pack.facts[item.fact].ask_when
+        if item.shown_when is not None and ask_when is not None:
+            for fact in ask_when.fact_names() - page:
                 if fact in p.interview.facts:
                     known[fact] = p.interview.facts[fact]
     return p.render(
@@ -269,18 +270,6 @@ def _form_page(
         back=_back(p, None, False, group.id),
         unsure=flow.UNSURE,
     )
-
-
-def _condition_facts(condition: dict[str, object]) -> set[str]:
-    facts = condition.get("facts")
-    out = set(facts) if isinstance(facts, dict) else set()
-    for key in ("any_of", "none_of"):
-        subs = condition.get(key)
-        if isinstance(subs, list):
-            for sub in subs:
-                if isinstance(sub, dict):
-                    out |= _condition_facts(sub)
-    return out
 
 
 def _answer_form(p: Page, group: GroupOut, form: dict[str, str]) -> Response:
