@@ -25,6 +25,7 @@ NO_EMERGENCY: dict[str, Any] = {
     "heavy_bleeding_now": False,
     "dizziness_or_fainting": False,
     "severe_abdominal_pain": False,
+    "very_unwell": False,
 }
 
 
@@ -41,6 +42,7 @@ def test_the_first_page_asks_every_emergency_sign_at_once(run: Assess, pack: Pac
         "heavy_bleeding_now",
         "dizziness_or_fainting",
         "severe_abdominal_pain",
+        "very_unwell",
     }
     assert first.next_question.fact == first.next_group.items[0].fact  # one at a time too
 
