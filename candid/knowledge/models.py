@@ -306,7 +306,8 @@ class UrgencyLevel(Strict):
     label: Text
     meaning: Text
     while_waiting: list[WaitingStep] = Field(default_factory=list)
-    """What to do until help comes, shown under the level's advice (the emergency page)."""
+    """What to do until help comes, shown under the level's advice (on the emergency page,
+    and in the advice box of the results page for the other levels)."""
 
 
 class UrgencyRule(Basis):

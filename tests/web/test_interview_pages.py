@@ -150,6 +150,7 @@ def test_a_form_names_every_question_left_unanswered_and_saves_nothing(
         "heavy_bleeding_now",
         "dizziness_or_fainting",
         "severe_abdominal_pain",
+        "very_unwell",
     ]
 
 
@@ -385,3 +386,18 @@ def test_the_emergency_page_sends_a_change_back_to_the_page_that_asked(
     page = main_of(r)
     assert page.find("a", href="/groups/symptoms") is not None
     assert "pregnant" not in page.get_text(), "no pregnancy advice after a hysterectomy"
+
+
+def test_after_sexual_assault_the_advice_says_what_cannot_wait(tmp_path: Path, pack: Pack) -> None:
+    """HIV prevention works only within 72 hours and emergency contraception best at once, so
+    the same-day advice says so on the results page itself, not only in a learn page."""
+    client = make_client(tmp_path)
+    interview(client, {**YOUNG_ON_PILL, "sexual_assault": "true"})
+    card = soup(client.get("/results")).select_one("#urgency")
+    assert card is not None
+    steps = pack.urgency.levels["urgent"].while_waiting
+    assert steps and all(step.en in card.get_text() for step in steps)
+    other = make_client(tmp_path / "other")
+    interview(other, {**YOUNG_ON_PILL, "pregnant": "yes"})
+    card = soup(other.get("/results")).select_one("#urgency")
+    assert card is not None and "72 hours" not in card.get_text()
