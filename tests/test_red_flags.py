@@ -25,8 +25,15 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("possibly pregnant", {"pregnant": "possible"}, "urgent"),
     ("positive pregnancy test", {"pregnant": None, "pregnancy_test": "positive"}, "urgent"),
     ("fever with pelvic pain", {"fever": True, "pelvic_pain": True}, "urgent"),
+    ("fever alone", {"fever": True}, "urgent"),
+    ("signs of sepsis or shock", {"very_unwell": True}, "emergency"),
     ("sexual assault", {"sexual_assault": True}, "urgent"),
-    ("recent gynaecological procedure", {"recent_gyn_procedure": True}, "urgent"),
+    ("recent procedure, amount not known", {"recent_gyn_procedure": True}, "urgent"),
+    (
+        "recent procedure with pain",
+        {"recent_gyn_procedure": True, "bleeding_amount": "light", "pelvic_pain": True},
+        "urgent",
+    ),
     ("tender pelvis on exam", {"exam_bimanual": "cervical_motion_tenderness"}, "urgent"),
     (
         "postmenopausal bleeding",
@@ -170,3 +177,47 @@ def test_not_yet_due_for_screening_at_45_is_refused_naming_the_fact(run: Assess)
 
     with pytest.raises(FactsError, match="cervical_screening"):
         run({"age": 45, "cervical_screening": "not_yet_due"})
+
+
+def test_light_bleeding_after_a_procedure_is_routine_with_the_same_day_signs(run: Assess) -> None:
+    """Aftercare leaflets (LLETZ, IUD fitting) expect light bleeding for weeks and ask for
+    same-day contact only for heavy bleeding, clots, fever, pain or a smelly discharge."""
+    light = run({**BASE, "recent_gyn_procedure": True, "bleeding_amount": "light"})
+    assert light.urgency.level == "routine"
+    assert "recent_procedure_light" in light.urgency.red_flags
+    assert any("fever" in reason for reason in light.urgency.reasons)
+    heavy = run({**BASE, "recent_gyn_procedure": True, "bleeding_amount": "heavy"})
+    assert heavy.urgency.level == "urgent"
+
+
+def test_over_40_persistent_bleeding_is_routine_after_a_normal_cervix_and_negative_tests(
+    run: Assess,
+) -> None:
+    """No cancer among those up to date (Jasper), none with a negative co-test (Tan 2020):
+    the 2-week rule stops once the cervix looks normal and screening is normal."""
+    persistent = {**BASE, "age": 45, "bleeding_frequency": "most_times", "duration_weeks": 10}
+    assert run(persistent).urgency.level == "soon"
+    checked = run({**persistent, "exam_cervix": "normal", "hpv_test": "negative"})
+    assert "persistent_over_40" not in checked.urgency.red_flags
+    looks_abnormal = run({**persistent, "exam_cervix": "ectropion", "hpv_test": "negative"})
+    assert "persistent_over_40" in looks_abnormal.urgency.red_flags
+
+
+def test_a_possible_pregnancy_with_pain_or_a_coil_names_ectopic_pregnancy(run: Assess) -> None:
+    coil = run({**BASE, "pregnant": "possible", "iud": "copper"})
+    assert "possible_ectopic" in coil.urgency.red_flags
+    assert any("ectopic" in reason for reason in coil.urgency.reasons)
+    plain = run({**BASE, "pregnant": "possible", "iud": "none", "pelvic_pain": False})
+    assert "possible_ectopic" not in plain.urgency.red_flags
+
+
+def test_in_later_pregnancy_no_internal_exam_until_the_placenta_is_located(run: Assess) -> None:
+    """RCOG GTG 63/27a: from 20 weeks, a scan first; anti-D from 12 weeks (BSH 2014)."""
+    late = run({**BASE, "pregnant": "yes", "pregnancy_weeks": 26})
+    ids = [w.id for w in late.workup]
+    assert "pelvic_exam" not in ids and "pelvic_ultrasound" in ids
+    assert "blood_group_anti_d" in ids
+    scanned = run({**BASE, "pregnant": "yes", "pregnancy_weeks": 26, "ultrasound": "normal"})
+    assert "pelvic_exam" in [w.id for w in scanned.workup]
+    early = run({**BASE, "pregnant": "yes", "pregnancy_weeks": 8})
+    assert "blood_group_anti_d" not in [w.id for w in early.workup]
