@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from candid.knowledge import ehr_codes
+from candid.knowledge import calibration, ehr_codes
 from candid.knowledge.models import (
     Cause,
     Contradiction,
@@ -138,6 +138,7 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
     )
     if validate:
         found = check_pack(pack) + _ehr_code_problems(folder, pack)
+        found += calibration.problems_in(folder, pack)
         if found:
             raise PackError(found)
     return pack
