@@ -1,4 +1,4 @@
-"""The `candid` command: assess, evaluate, kb validate, bench."""
+"""The `candid` command: assess, evaluate, calibrate, kb validate, bench."""
 
 from __future__ import annotations
 
@@ -189,6 +189,57 @@ def evaluate_cmd(
             out.print("Interview replay: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
     if report.errors:
         err.print(f"[yellow]{report.errors} case(s) had invalid facts; see 'error' per case[/]")
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    as_markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the table of docs/calibration.md.")
+    ] = False,
+) -> None:
+    """The engine against published prevalence for named groups (calibration.yaml).
+
+    Exits 1 if an entry is outside its published range without an explanation.
+    """
+    from candid.evaluation import calibration as cal
+
+    if as_json and as_markdown:
+        raise _fail("--json and --markdown cannot be combined")
+    pack = _pack()
+    rows = cal.compare(pack, cal.load_calibration())
+    if as_json:
+        data = {"summary": cal.summary(rows), "entries": [r.to_dict() for r in rows]}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif as_markdown:
+        sys.stdout.write(cal.markdown(rows))
+    else:
+        table = Table(title="Calibration: the engine against published prevalence")
+        for col in ("entry and group", "cause", "engine", "published (range)", "verdict"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            verdict = cal.verdict(r)
+            if not r.within:
+                verdict += ", explained below" if r.explanation else ", [red]no explanation[/red]"
+            table.add_row(
+                f"[bold]{r.id}[/bold]\n{r.group}\n[dim]{cal.facts_text(r.facts)}[/dim]",
+                " + ".join(r.causes),
+                cal.percent(r.engine),
+                f"{cal.published_text(r)}\n[dim]{', '.join(r.sources)}[/dim]",
+                verdict,
+            )
+        out.print(table)
+        for r in rows:
+            if r.explanation:
+                out.print(f"[bold]{r.id}[/bold]: {r.explanation}", highlight=False)
+        counts = cal.summary(rows)
+        out.print(
+            f"{counts['within']} of {counts['entries']} within the published range; "
+            f"{counts['outside_explained']} outside with an explanation; "
+            f"{counts['outside_unexplained']} outside without one."
+        )
+    if any(r.unexplained for r in rows):
+        raise typer.Exit(1)
 
 
 @kb.command("validate")
