@@ -1,5 +1,5 @@
 """FHIR R4 routes: the CapabilityStatement, GET the Questionnaire and CodeSystem, POST
-`$assess`.
+`$assess`, and SDC's `Questionnaire/$next-question` for adaptive form fillers.
 
 Errors are OperationOutcomes (candid.api.fhir.operation_outcome), each issue naming the
 linkId or resource path and what is allowed: 400 for a body that cannot be parsed, 422 for one
@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
+from candid.api.fhir.adaptive import for_assess, mark_adaptive, next_question
 from candid.api.fhir.capability import capability_statement
 from candid.api.fhir.codesystem import code_system
 from candid.api.fhir.errors import FhirInputError, InputProblem
@@ -30,7 +31,7 @@ from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
 MAX_DEPTH = 64
-"""JSON nesting a `$assess` body may have. A real one (a Bundle holding a
+"""JSON nesting a `$assess` or `$next-question` body may have. A real one (a Bundle holding a
 QuestionnaireResponse with nested groups) stays under 20; the reader walks items
 recursively, so a body nested thousands deep must be refused before it is read."""
 SERVED = ("application/fhir+json", "application/json", "application/*", "*/*")
@@ -83,8 +84,9 @@ def get_metadata() -> Response:
 
 @router.get("/Questionnaire/{questionnaire_id}", responses={200: RESOURCE, **ERRORS})
 def get_questionnaire(questionnaire_id: str, language: Language = "en") -> Response:
-    """The interview as a Questionnaire for an SDC form filler, generated from the pack."""
-    return _fhir(questionnaire(_pack(questionnaire_id), language))
+    """The interview as a Questionnaire for an SDC form filler, generated from the pack, and
+    marked as one this server also runs adaptively (`Questionnaire/$next-question`)."""
+    return _fhir(mark_adaptive(questionnaire(_pack(questionnaire_id), language)))
 
 
 @router.get("/CodeSystem/{code_system_id}", responses={200: RESOURCE, **ERRORS})
@@ -106,8 +108,58 @@ def get_code_system(code_system_id: str) -> Response:
     },
 )
 async def assess_response(questionnaire_id: str, request: Request) -> Response:
-    """Answers (and results) in; a Bundle with a RiskAssessment, ServiceRequests and a Flag out."""
+    """Answers (and results) in; a Bundle with a RiskAssessment, ServiceRequests and a Flag out.
+    A completed adaptive response from `$next-question` is read as an answer to this form."""
     pack = _pack(questionnaire_id)
+    body = await _read_body(request)
+    if isinstance(body, Response):
+        return body
+    try:
+        intake = read_request(pack, for_assess(pack, body))
+        result = assess(pack, intake.facts, lang=intake.language)
+    except FhirInputError as err:
+        return _invalid(err.problems)
+    except FactsError as err:
+        return _invalid(
+            [
+                InputProblem(intake.where.get(p.fact, p.fact), f"{p.fact}: {p.message}", p.allowed)
+                for p in err.problems
+            ]
+        )
+    return _fhir(bundle(pack, result, intake))
+
+
+@router.post(
+    "/Questionnaire/$next-question",
+    responses={200: RESOURCE, **ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "An adaptive QuestionnaireResponse (SDC sdc-questionnaireresponse-"
+            "adapt), bare or as the `questionnaire-response` parameter of a Parameters: its "
+            "contained Questionnaire holds the items asked so far (none at the start), its "
+            "items the answers.",
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def next_question_response(request: Request) -> Response:
+    """SDC adaptive forms: the same QuestionnaireResponse back, its contained Questionnaire
+    extended by the interview's next page (`in-progress`), or `completed` when the interview
+    stops or an emergency interrupts it (shown as a display item)."""
+    pack = load_pack()
+    body = await _read_body(request)
+    if isinstance(body, Response):
+        return body
+    try:
+        return _fhir(next_question(pack, body))
+    except FhirInputError as err:
+        return _invalid(err.problems)
+
+
+async def _read_body(request: Request) -> Any:
+    """The JSON body, or the 400 OperationOutcome for one that cannot be read: not JSON, or
+    nested deeper than MAX_DEPTH (the readers walk items recursively)."""
     try:
         body = json.loads(await request.body())
         too_deep = _depth(body) > MAX_DEPTH
@@ -128,19 +180,7 @@ async def assess_response(questionnaire_id: str, request: Request) -> Response:
                 )
             ],
         )
-    try:
-        intake = read_request(pack, body)
-        result = assess(pack, intake.facts, lang=intake.language)
-    except FhirInputError as err:
-        return _invalid(err.problems)
-    except FactsError as err:
-        return _invalid(
-            [
-                InputProblem(intake.where.get(p.fact, p.fact), f"{p.fact}: {p.message}", p.allowed)
-                for p in err.problems
-            ]
-        )
-    return _fhir(bundle(pack, result, intake))
+    return body
 
 
 def _depth(value: Any) -> int:
