@@ -761,7 +761,7 @@ def test_the_capability_statement_says_what_the_server_does(client: TestClient) 
     (rest,) = statement["rest"]
     by_type = {res["type"]: res for res in rest["resource"]}
     assert {i["code"] for i in by_type["Questionnaire"]["interaction"]} == {"read"}
-    assert [o["name"] for o in by_type["Questionnaire"]["operation"]] == ["assess"]
+    assert [o["name"] for o in by_type["Questionnaire"]["operation"]] == ["assess", "next-question"]
     assert client.get("/fhir/CodeSystem/postcoital-bleeding").status_code == 200
 
 

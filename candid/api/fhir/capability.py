@@ -2,8 +2,10 @@
 does before it calls it (R4 RESTful API, "capabilities" interaction).
 
 Candid is an instance of a decision-support service: it reads the Questionnaire and CodeSystem
-generated from its pack and runs `$assess` on a QuestionnaireResponse; it stores nothing, so no
-create, update or search interaction is declared.
+generated from its pack, runs `$assess` on a QuestionnaireResponse and runs the interview for an
+SDC adaptive form filler (`Questionnaire/$next-question`, declared with SDC's own
+OperationDefinition so a client can recognise it); it stores nothing, so no create, update or
+search interaction is declared.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from candid import __version__
+from candid.api.fhir.adaptive import NEXT_QUESTION
 from candid.api.fhir.terminology import BASE, questionnaire_url
 from candid.knowledge.models import Pack
 
@@ -51,7 +54,17 @@ def capability_statement(pack: Pack) -> JSON:
                                 "Parameters holding one and the clinician's Observations) in; "
                                 "a Bundle with a RiskAssessment, ServiceRequests and a Flag "
                                 "out.",
-                            }
+                            },
+                            {
+                                "name": "next-question",
+                                "definition": NEXT_QUESTION,
+                                "documentation": "SDC adaptive forms (type level, "
+                                "POST Questionnaire/$next-question): an adaptive "
+                                "QuestionnaireResponse in, the same response out with the "
+                                "interview's next page added to its contained Questionnaire, "
+                                "or completed; an emergency is a display item with what to do "
+                                "now.",
+                            },
                         ],
                     },
                     {"type": "CodeSystem", "interaction": [{"code": "read"}]},
