@@ -1,7 +1,9 @@
 """The OpenAPI document, with the pack's facts contract spelled out.
 
 The request models accept any object for `facts` so that the engine can name every bad fact
-itself; the document still tells clients exactly which facts and values exist.
+itself; the document still tells clients exactly which facts and values exist, and which
+combinations the pack refuses (`x-candid-contradictions`: each as the JSON Schema a body must
+meet), so that a body the document allows is one the API accepts.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from candid.knowledge.models import Fact, Pack
+from candid.knowledge.models import Condition, Fact, Matcher, Pack
+
+JSONSchema = dict[str, Any]
+REQUEST_BODIES = ("StepRequest", "AssessRequest", "ExplainRequest")
+CONTRADICTIONS = "x-candid-contradictions"
+"""Where the facts schema lists the answer combinations the API refuses (422)."""
+"""Every request model that carries `facts` (and, for the interview's, `skipped`)."""
 
 
-def fact_schema(fact: Fact) -> dict[str, Any]:
+def fact_schema(fact: Fact) -> JSONSchema:
     description = fact.question.en
     if fact.type == "boolean":
         return {"type": ["boolean", "null"], "description": description}
@@ -28,13 +36,69 @@ def fact_schema(fact: Fact) -> dict[str, Any]:
     return {"enum": [*list(fact.choices or {}), None], "description": description}
 
 
-def facts_schema(pack: Pack) -> dict[str, Any]:
+def _domain(fact: Fact) -> list[Any]:
+    if fact.type == "boolean":
+        return [True, False]
+    return list(fact.choices or {})
+
+
+def _fails(fact: Fact, m: Matcher) -> JSONSchema:
+    """The values of one fact for which the comparison does not hold, spelled out as what is
+    allowed (an absent key passes `properties` on its own, null is unknown): no `not`, so a
+    generator can draw from it directly."""
+    if m.known is True:
+        return {"type": "null"}
+    if m.known is False:
+        return fact_schema(fact) | {"not": {"type": "null"}}
+    if fact.type == "integer":
+        low, high = fact.minimum, fact.maximum
+        below = [b for b in (m.gte, None if m.gt is None else m.gt + 1) if b is not None]
+        above = [b for b in (m.lte, None if m.lt is None else m.lt - 1) if b is not None]
+        ranges: list[JSONSchema] = [{"type": "null"}]
+        if below:
+            ranges.append({"type": "integer", "minimum": low, "maximum": max(below) - 1})
+        if above:
+            ranges.append({"type": "integer", "minimum": min(above) + 1, "maximum": high})
+        return {"anyOf": ranges}
+    held = set(_domain(fact))
+    if m.eq is not None:
+        held &= {m.eq}
+    if m.in_ is not None:
+        held &= set(m.in_)
+    if m.not_in is not None:
+        held -= set(m.not_in)
+    return {"enum": [v for v in _domain(fact) if v not in held] + [None]}
+
+
+def refusal_schema(pack: Pack, cond: Condition) -> JSONSchema:
+    """The facts objects for which a contradiction does NOT hold: at least one of its
+    comparisons fails (De Morgan over a flat condition)."""
+    if cond.any_of or cond.none_of:
+        raise ValueError("a contradiction must be a flat list of comparisons to be documented")
     return {
+        "anyOf": [
+            {"properties": {name: _fails(pack.facts[name], m)}} for name, m in cond.facts.items()
+        ]
+    }
+
+
+def facts_schema(pack: Pack) -> JSONSchema:
+    schema: JSONSchema = {
         "type": "object",
         "additionalProperties": False,
-        "description": "Flat object of facts; a missing key or null means unknown.",
+        "description": "Flat object of facts; a missing key or null means unknown. Answers "
+        "that contradict each other are refused with 422 (x-candid-contradictions).",
         "properties": {fid: fact_schema(f) for fid, f in pack.facts.items()},
     }
+    if pack.contradictions:
+        # An extension, not `allOf`: the 19 cross-field rules are plain JSON Schema, but as
+        # validation keywords they multiply out beyond what schema-driven generators (and
+        # schemathesis) can canonicalise. A client checks a body against each `allowed`.
+        schema[CONTRADICTIONS] = [
+            {"message": rule.message, "allowed": refusal_schema(pack, rule.when)}
+            for rule in pack.contradictions
+        ]
+    return schema
 
 
 def install(app: FastAPI, pack: Pack) -> None:
@@ -48,12 +112,12 @@ def install(app: FastAPI, pack: Pack) -> None:
                 routes=app.routes,
             )
             schemas = spec.get("components", {}).get("schemas", {})
-            for name in ("AssessRequest", "ExplainRequest"):
-                if name in schemas:
-                    schemas[name]["properties"]["facts"] = facts_schema(pack)
-            if "AssessRequest" in schemas:
-                skipped = schemas["AssessRequest"]["properties"]["skipped"]
-                skipped["items"] = {"enum": list(pack.facts)}
+            for name in REQUEST_BODIES:
+                properties = schemas.get(name, {}).get("properties", {})
+                if "facts" in properties:
+                    properties["facts"] = facts_schema(pack)
+                if "skipped" in properties:
+                    properties["skipped"]["items"] = {"enum": list(pack.facts)}
             app.openapi_schema = spec
         return app.openapi_schema
 

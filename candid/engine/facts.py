@@ -45,11 +45,14 @@ def allowed_values(fact: Fact) -> str:
 
 
 def _canonical(fact: Fact, value: Any) -> Any:
-    """A declared alias stands for its value; anything else is left for the checks."""
+    """A declared alias stands for its value, and 12.0 is the whole number 12 (JSON and JSON
+    Schema do not tell them apart); anything else is left for the checks."""
     if fact.type == "choice" and isinstance(value, str) and value not in (fact.choices or {}):
         for name, choice in (fact.choices or {}).items():
             if value in choice.aliases:
                 return name
+    if fact.type == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -58,8 +61,6 @@ def _check_one(fact: Fact, value: Any) -> str | None:
         return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
     if fact.type == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return "expected a whole number without a decimal point"
             return f"expected a whole number, got {value!r}"
         assert fact.minimum is not None and fact.maximum is not None
         if not fact.minimum <= value <= fact.maximum:
