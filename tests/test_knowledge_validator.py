@@ -224,3 +224,31 @@ def test_a_tick_group_needs_statements_and_a_none_answer(copy: Path) -> None:
 
     found = problems_after(copy, "interview.yaml", change)
     assert any(p.key == "groups.history" and "statement" in p.message for p in found), found
+
+
+def test_a_cause_must_sit_at_a_site_the_pathway_declares(copy: Path) -> None:
+    """Sites are the pathway's vocabulary, declared once in pack.yaml, not in the engine."""
+
+    def change(d: dict[str, Any]) -> None:
+        d["site"] = "ovary"
+
+    found = problems_after(copy, ECTROPION, change)
+    assert any(p.file == ECTROPION and p.key == "site" and "'ovary'" in p.message for p in found)
+
+
+def test_the_pathway_declares_one_always_open_stage_first(copy: Path) -> None:
+    def change(d: Any) -> None:
+        d[0]["always_open"] = False
+
+    found = problems_after(copy, "stages.yaml", change)
+    assert any(p.file == "stages.yaml" and "always open" in p.message for p in found)
+
+
+def test_the_leak_and_site_requirements_name_real_causes_and_facts(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["leak"] = "nothing_at_all"
+        d["sites"][1]["requires"] = "age"
+
+    found = problems_after(copy, "pack.yaml", change)
+    assert Problem("pack.yaml", "leak", "'nothing_at_all' is not a cause") in found
+    assert any(p.key == "sites.cervix.requires" for p in found)

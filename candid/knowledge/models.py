@@ -17,10 +17,12 @@ from pydantic import (
     model_validator,
 )
 
-Site = Literal["vagina", "cervix", "uterus", "other"]
+Site = str
+"""A site id the pack declares in pack.yaml `sites` (where the symptom comes from)."""
 Level = Literal["routine", "soon", "urgent", "emergency"]
 FactType = Literal["boolean", "integer", "choice"]
-Stage = Literal["lower_tract", "uterine", "rare"]
+Stage = str
+"""A stage id the pack declares in stages.yaml (the order of the evaluation)."""
 Scalar = bool | int | str
 
 
@@ -354,6 +356,8 @@ class StageSpec(Strict):
     id: Stage
     title: Text
     description: Text
+    always_open: bool = False
+    """The first step of every evaluation (the validator requires exactly one, listed first)."""
     opens_when: Condition | None = None
     open_when_common_ruled_out: bool = False
     sources: list[str]
@@ -480,12 +484,32 @@ class DerivedFloor(Basis):
     clinician: Annotated[float, Field(gt=0.0, le=1.0)]
 
 
+class SiteSpec(Strict):
+    """Where the symptom can come from, in the order the pathway shows them."""
+
+    id: str
+    name: Text
+    requires: str | None = None
+    """A yes/no fact that must not be false for causes at this site (no cervix, no cervical
+    causes)."""
+
+
 class PackMeta(Strict):
+    """The pathway itself: what makes one symptom's pack different from another's
+    (docs/architecture.md, "The pack format")."""
+
     id: str
     version: str
     title: Text
     languages: list[str]
     symptom_codes: list[Code]
+    sites: list[SiteSpec]
+    leak: str
+    """The cause that stands for "nothing found": an outcome of the evaluation, at no site."""
+    required_causes: list[str] = Field(default_factory=list)
+    required_workup: list[str] = Field(default_factory=list)
+    prior_dimensions: list[str] = Field(default_factory=list)
+    """Facts every cause's prior must depend on (the population the priors are set for)."""
     other_site_ratio: SiteRatio
     derived_ratio_floor: DerivedFloor
 

@@ -11,46 +11,6 @@ from collections.abc import Iterator
 from candid.knowledge.models import Basis, Condition, Fact, Pack, Treatment
 from candid.knowledge.problems import Problem
 
-REQUIRED_CAUSES = [
-    "cervical_ectropion",
-    "vaginal_dryness_friction",
-    "genitourinary_atrophy",
-    "cervical_dysplasia",
-    "cervical_cancer",
-    "chlamydia",
-    "gonorrhea",
-    "trichomoniasis",
-    "bacterial_vaginosis",
-    "cervicitis_other",
-    "cervical_polyp",
-    "endometrial_polyp",
-    "submucosal_fibroid",
-    "unstable_endometrium",
-    "iud_related",
-    "endometrial_hyperplasia_or_cancer",
-    "pregnancy_related",
-    "trauma_laceration",
-    "procedure_related",
-    "vaginal_endometriosis",
-    "vaginal_cyst_or_structural",
-    "vaginal_neoplasia",
-    "no_cause_found",
-]
-REQUIRED_WORKUP = [
-    "pelvic_exam",
-    "pregnancy_test",
-    "cervical_screening",
-    "chlamydia_gonorrhea_naat",
-    "trichomonas_test",
-    "vaginal_ph_microscopy",
-    "colposcopy",
-    "pelvic_ultrasound",
-    "endometrial_sampling",
-    "hysteroscopy",
-    "lesion_biopsy",
-    "iud_position_check",
-]
-PRIOR_DIMENSIONS = ("age", "menopause", "pregnant")
 PLACEHOLDERS = ("todo", "tbd", "lorem", "placeholder", "xxx")
 # Tolerance on a distribution that lists every value: editors write rounded numbers.
 SUM_TOLERANCE = 0.2
@@ -71,13 +31,50 @@ def check_pack(pack: Pack) -> list[Problem]:
     return [problem for check in checks for problem in check(pack)]
 
 
+def _pathway_shape(pack: Pack) -> Iterator[Problem]:
+    """The pathway's own vocabulary (sites, stages, the leak) is declared once and every
+    cause, finding and workup item uses it."""
+    sites = [s.id for s in pack.meta.sites]
+    stages = [s.id for s in pack.stages]
+    if len(set(sites)) != len(sites):
+        yield Problem("pack.yaml", "sites", "a site id is declared twice")
+    for spec in pack.meta.sites:
+        fact = pack.facts.get(spec.requires) if spec.requires else None
+        if spec.requires and (fact is None or fact.type != "boolean"):
+            yield Problem("pack.yaml", f"sites.{spec.id}.requires", "must name a yes/no fact")
+    if pack.meta.leak not in pack.causes:
+        yield Problem("pack.yaml", "leak", f"'{pack.meta.leak}' is not a cause")
+    for dim in pack.meta.prior_dimensions:
+        if dim not in pack.facts:
+            yield Problem("pack.yaml", "prior_dimensions", f"'{dim}' is not a fact")
+    if not pack.stages or [s.always_open for s in pack.stages].count(True) != 1:
+        yield Problem("stages.yaml", "always_open", "exactly one stage is always open")
+    elif not pack.stages[0].always_open:
+        yield Problem("stages.yaml", pack.stages[0].id, "the always-open stage comes first")
+    for cid, cause in pack.causes.items():
+        if cause.site not in sites:
+            yield Problem(f"causes/{cid}.yaml", "site", f"'{cause.site}' is not in pack.yaml sites")
+        if cause.stage not in stages:
+            yield Problem(f"causes/{cid}.yaml", "stage", f"'{cause.stage}' is not a stage")
+    for fid, fact in pack.facts.items():
+        for value, choice in (fact.choices or {}).items():
+            if choice.points_to is not None and choice.points_to not in sites:
+                yield Problem("facts.yaml", f"{fid}.{value}.points_to", "is not a declared site")
+    for wid, item in pack.workup.items():
+        if item.stage not in stages:
+            yield Problem("workup.yaml", f"{wid}.stage", f"'{item.stage}' is not a stage")
+        if item.when_stage_open is not None and item.when_stage_open.stage not in stages:
+            yield Problem("workup.yaml", f"{wid}.when_stage_open", "is not a stage")
+
+
 def _coverage(pack: Pack) -> Iterator[Problem]:
-    for cid in REQUIRED_CAUSES:
+    for cid in pack.meta.required_causes:
         if cid not in pack.causes:
             yield Problem("causes/", cid, "required cause is missing")
-    for wid in REQUIRED_WORKUP:
+    for wid in pack.meta.required_workup:
         if wid not in pack.workup:
             yield Problem("workup.yaml", wid, "required workup item is missing")
+    yield from _pathway_shape(pack)
     for level in ("routine", "soon", "urgent", "emergency"):
         if level not in pack.urgency.levels:
             yield Problem("urgency.yaml", f"levels.{level}", "required urgency level is missing")
@@ -369,7 +366,7 @@ def _priors(pack: Pack) -> Iterator[Problem]:
         mentioned: set[str] = set()
         for rule in cause.prior.rules:
             mentioned |= rule.when.fact_names()
-        for dim in PRIOR_DIMENSIONS:
+        for dim in pack.meta.prior_dimensions:
             if dim not in mentioned:
                 yield Problem(
                     f"causes/{cid}.yaml", "prior.rules", f"no prior rule depends on '{dim}'"
