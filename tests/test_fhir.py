@@ -40,6 +40,7 @@ from candid.evaluation.vignettes import load_vignettes
 from candid.knowledge.loader import load_ehr_codes
 from candid.knowledge.models import Pack
 from candid.settings import Settings
+from tests.conftest import Assess
 from tests.strategies import facts_strategy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -845,3 +846,17 @@ def test_any_json_body_is_answered_without_a_500(client: TestClient, body: Any) 
     assert r.status_code in ((400,) if unreadable else (200, 422)), r.text
     if r.status_code == 200:
         assert r.json()["resourceType"] == "Bundle"
+
+
+def test_a_cause_is_coded_for_the_person_it_describes(run: Assess) -> None:
+    """N95.2 is atrophy after menopause; before it, the same cause is not coded as
+    postmenopausal (ICD-10 N89.8)."""
+    after = run({"age": 62, "menopause": "postmenopausal", "dryness": True})
+    before = run({"age": 34, "menopause": "premenopausal", "low_estrogen_medication": True})
+
+    def atrophy_codes(result: Any) -> list[str]:
+        cause = next(c for c in result.causes if c.id == "genitourinary_atrophy")
+        return [c.code for c in cause.codes]
+
+    assert atrophy_codes(after) == ["N95.2"]
+    assert atrophy_codes(before) == ["N89.8"]

@@ -327,6 +327,16 @@ def _assumption(cp: CompiledPack, tx: Texts, inference_id: str) -> tuple[Data, l
     return found
 
 
+def _codes(cp: CompiledPack, cid: str, facts: Facts, coded: list[Data]) -> list[Data]:
+    """The cause's codes that apply to this person (a code may carry a `when`)."""
+    specs = cp.pack.causes[cid].codes
+    return [
+        d
+        for d, c in zip(coded, specs, strict=True)
+        if c.when is None or compile_test(c.when)(facts)
+    ]
+
+
 def _causes(
     cp: CompiledPack, tx: Texts, facts: Facts, post: Posterior, cited: set[str], detail: Detail
 ) -> list[Data]:
@@ -352,6 +362,7 @@ def _causes(
         entry["likely"] = likely
         entry["likelihood"] = next(w for w in tx.likelihood_words if p >= w[0])[1]
         entry["for"] = [start] if start else []
+        entry["codes"] = _codes(cp, cp.cause_ids[k], facts, entry["codes"])
         if full:
             items = evidence.get(k, [])
             entry["for"] += [e["text"] for e in items if e["ratio"] > 1]

@@ -183,6 +183,9 @@ class Code(Strict):
     system: Literal["icd10", "icd10cm", "snomed"]
     code: str
     display: str
+    when: Condition | None = None
+    """Only for people this holds for: one cause can need different codes (atrophy after
+    menopause is N95.2; from another low-oestrogen state it is not postmenopausal)."""
 
 
 class Cause(Strict):

@@ -269,6 +269,9 @@ def _all_conditions(pack: Pack) -> Iterator[tuple[str, str, Condition]]:
             yield f"causes/{cid}.yaml", f"prior.rules.{i}.when", rule.when
         for i, cond in enumerate(cause.excluded_when):
             yield f"causes/{cid}.yaml", f"excluded_when.{i}", cond
+        for i, code in enumerate(cause.codes):
+            if code.when is not None:
+                yield f"causes/{cid}.yaml", f"codes.{i}.when", code.when
     for urule in pack.urgency.rules:
         yield "urgency.yaml", f"rules.{urule.id}.when", urule.when
     for wid, item in pack.workup.items():
