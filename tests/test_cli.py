@@ -42,7 +42,7 @@ def test_assess_json_has_the_design_shape(tmp_path: Path) -> None:
     assert set(data) >= {
         "knowledge_version",
         "urgency",
-        "sources_of_bleeding",
+        "sites",
         "causes",
         "workup",
         "questions_for_provider",

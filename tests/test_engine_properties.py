@@ -34,7 +34,7 @@ def test_any_valid_facts_give_a_sane_assessment(facts: dict[str, Any]) -> None:
     assert a.causes, "at least no_cause_found is always possible"
     for cause in a.causes:
         assert 0.0 <= cause.probability <= 1.0
-    for site in a.sources_of_bleeding:
+    for site in a.sites:
         assert 0.0 <= site.probability <= 1.0
     # Everyone is offered an exam, except in later pregnancy before a scan has shown where the
     # placenta lies, or with placenta praevia (RCOG GTG 63/27a).
@@ -173,7 +173,7 @@ def test_no_organ_no_causes_there(site_fact: str) -> None:
         facts["has_uterus"] = False
     a = assess(PACK, facts)
     assert all(c.site != site for c in a.causes)
-    assert {s.site: s.probability for s in a.sources_of_bleeding}[site] == 0.0
+    assert {s.site: s.probability for s in a.sites}[site] == 0.0
 
 
 EVALUATED = {"age": 30, "exam_cervix": "normal", "exam_vagina": "normal", "cytology": "nilm"}

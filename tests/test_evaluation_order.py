@@ -49,8 +49,8 @@ def test_normal_lower_tract_and_persistent_bleeding_bring_the_uterus_forward(run
     assert stage_open(after, "uterine")
     for cause in UTERINE:
         assert probability(after, cause) > probability(before, cause), cause
-    sites_before = {s.site: s.probability for s in before.sources_of_bleeding}
-    sites_after = {s.site: s.probability for s in after.sources_of_bleeding}
+    sites_before = {s.site: s.probability for s in before.sites}
+    sites_after = {s.site: s.probability for s in after.sites}
     assert sites_after["uterus"] > sites_before["uterus"]
     assert sites_after["cervix"] < sites_before["cervix"]
 

@@ -60,6 +60,13 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "title": TEXT,
             "languages": ["en", "es"],
             "symptom_codes": [],
+            "sites": [
+                {"id": "vagina", "name": TEXT},
+                {"id": "cervix", "name": TEXT},
+                {"id": "uterus", "name": TEXT},
+                {"id": "other", "name": TEXT},
+            ],
+            "leak": "no_cause_found",
             "other_site_ratio": {"ratio": 0.2, "estimate": "test"},
             "derived_ratio_floor": {"patient": 0.5, "clinician": 0.1, "estimate": "test"},
         },
@@ -115,7 +122,13 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             }
         },
         "stages.yaml": [
-            {"id": "lower_tract", "title": TEXT, "description": TEXT, "sources": ["src"]}
+            {
+                "id": "lower_tract",
+                "always_open": True,
+                "title": TEXT,
+                "description": TEXT,
+                "sources": ["src"],
+            }
         ],
         "interview.yaml": {
             "opening": ["age"],
@@ -187,7 +200,7 @@ def test_first_matching_prior_rule_applies(tiny: Pack) -> None:
 
 def test_sites_are_chance_of_at_least_one_cause_there(tiny: Pack) -> None:
     a = assess(tiny, {"age": 30, "dryness": True})
-    sites = {s.site: s.probability for s in a.sources_of_bleeding}
+    sites = {s.site: s.probability for s in a.sites}
     assert sites["vagina"] == pytest.approx(0.6, abs=1e-4)
     assert sites["cervix"] == pytest.approx(0.42, abs=1e-4)
     assert sites["other"] == 0.0  # the leak is not a place the blood comes from

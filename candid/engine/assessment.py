@@ -30,7 +30,10 @@ class UrgencyOut(Out):
 
 
 class SiteOut(Out):
+    """Where the symptom may come from (a site the pathway declares), with its name."""
+
     site: str
+    name: str
     probability: float
 
 
@@ -163,7 +166,7 @@ class Assessment(Out):
     language: str
     urgency: UrgencyOut
     assumptions: list[AssumptionOut]
-    sources_of_bleeding: list[SiteOut]
+    sites: list[SiteOut]
     causes: list[CauseOut]
     workup: list[WorkupOut]
     evaluation_stages: list[StageOut]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from candid.engine.compiled import SITES, CompiledPack
+from candid.engine.compiled import CompiledPack
 from candid.engine.conditions import Facts, FactValue, compile_test
 from candid.engine.explain import answer_label, evidence_by_cause, prior_reason
 from candid.engine.infer import Posterior
@@ -145,14 +145,17 @@ def present(
         data, keys = _assumption(cp, tx, x)
         assumptions.append(data)
         cited.update(keys)
-    sites = sorted(SITES, key=lambda s: -round(post.sites[s], 4))
+    names = {s.id: s.name.get(lang) for s in pack.meta.sites}
+    sites = sorted(names, key=lambda s: -round(post.sites[s], 4))
     return {
         "pathway": pack.meta.id,
         "knowledge_version": pack.meta.version,
         "language": lang,
         "urgency": urgency,
         "assumptions": assumptions,
-        "sources_of_bleeding": [{"site": s, "probability": round(post.sites[s], 4)} for s in sites],
+        "sites": [
+            {"site": s, "name": names[s], "probability": round(post.sites[s], 4)} for s in sites
+        ],
         "causes": causes,
         "workup": items,
         "evaluation_stages": _stages(cp, tx, opened),

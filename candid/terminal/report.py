@@ -15,10 +15,6 @@ LEVEL_STYLE = {
     "soon": "bold yellow",
     "routine": "bold green",
 }
-SITE_NAMES = {
-    "en": {"vagina": "Vagina", "cervix": "Cervix", "uterus": "Womb (uterus)", "other": "Other"},
-    "es": {"vagina": "Vagina", "cervix": "Cuello del útero", "uterus": "Útero", "other": "Otro"},
-}
 HEAD = {
     "en": {
         "urgency": "How soon to be seen",
@@ -76,8 +72,8 @@ def render(a: Assessment, console: Console, max_causes: int = 5) -> None:
     if a.urgency.interrupt:
         return
     sites = Table.grid(padding=(0, 2))
-    for s in a.sources_of_bleeding:
-        name = SITE_NAMES[a.language][s.site]
+    for s in a.sites:
+        name = s.name
         sites.add_row(name, _bar(s.probability), f"{s.probability * 100:.0f}%")
     console.print(Panel(sites, title=h["sites"]))
     console.print(f"[bold]{h['causes']}[/bold]")

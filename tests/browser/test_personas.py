@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import Page
 
 from candid.knowledge.models import Level
-from candid.web.routes.learn import SITE_ORDER
 from tests.browser.helpers import (
     LEVEL_LABEL,
     LEVEL_RANK,
@@ -109,7 +108,7 @@ def test_persona_from_start_to_pdf(
     assert not bars.is_visible(), "details on demand: the bars are one click away"
     page.locator("main summary", has_text="Where the bleeding may come from").click()
     assert bars.is_visible()
-    assert bars.locator("rect.candid-bar").count() == len(SITE_ORDER), "one bar per site"
+    assert bars.locator("rect.candid-bar").count() == len(PACK.meta.sites), "one bar per site"
     shown = causes_shown(page)
     assert shown["likely"], "no likely causes on the results page"
     assert set(persona.any_of_causes) & set(shown["all"]), (

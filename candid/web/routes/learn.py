@@ -13,16 +13,19 @@ from candid.web.evidence import accuracy, default_vignettes_dir, evidence
 
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(page)]
-SITE_ORDER = ("vagina", "cervix", "uterus", "other")
 
 
 @router.get("/learn")
 def index(p: PageDep) -> Response:
-    causes = sorted(
-        p.web.pack.causes.values(),
-        key=lambda c: (SITE_ORDER.index(c.site), i18n.collation_key(c.name.get(p.lang), p.lang)),
-    )
-    return p.render("learn_index.jinja", causes=causes, guides=p.web.learn.guides)
+    """Causes grouped by the pathway's sites, in the pack's order, each group alphabetical in
+    the reader's language."""
+    groups = []
+    for site in p.web.pack.meta.sites:
+        here = [c for c in p.web.pack.causes.values() if c.site == site.id]
+        here.sort(key=lambda c: i18n.collation_key(c.name.get(p.lang), p.lang))
+        if here:
+            groups.append((site, here))
+    return p.render("learn_index.jinja", groups=groups, guides=p.web.learn.guides)
 
 
 @router.get("/learn/causes/{cause_id}")
