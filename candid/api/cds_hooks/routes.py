@@ -43,8 +43,15 @@ from candid.web.context import Web
 from candid.web.routes.results import record_summary_url
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., JSONResponse])
-SERVICE_ID = "candid-postcoital-bleeding"
-ORDERS_SERVICE_ID = "candid-postcoital-bleeding-orders"
+
+
+def service_id(pack_id: str) -> str:
+    """`postcoital_bleeding` -> `candid-postcoital-bleeding`: the pathway names its service."""
+    return "candid-" + pack_id.replace("_", "-")
+
+
+SERVICE_ID = service_id(load_pack().meta.id)
+ORDERS_SERVICE_ID = f"{SERVICE_ID}-orders"
 PREFIX = "/cds-services"
 router = APIRouter(
     prefix=PREFIX,
@@ -60,17 +67,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _services() -> list[Service]:
     pack = load_pack()
-    who = (
-        f"For patients with {pack.meta.title.en.lower()} (postcoital bleeding, ICD-10 N93.0) "
-        "on the problem list"
-    )
+    symptom = pack.meta.title.en.lower()
+    coded = ", ".join(f"{c.display}, {c.system.upper()} {c.code}" for c in pack.meta.symptom_codes)
+    who = f"For patients with {symptom} ({coded}) on the problem list"
     version = f"Knowledge pack {pack.meta.id} {pack.meta.version}."
     prefetch = templates(load_ehr_codes())
     return [
         Service(
             hook="patient-view",
             id=SERVICE_ID,
-            title="Candid: bleeding after sex",
+            title=f"Candid: {symptom}",
             description=(
                 f"{who}: how soon to be seen, the causes to consider with their "
                 f"probabilities, and the evaluations not yet on the record as draft orders. "
@@ -81,7 +87,7 @@ def _services() -> list[Service]:
         Service(
             hook="order-select",
             id=ORDERS_SERVICE_ID,
-            title="Candid: evaluations still to order for bleeding after sex",
+            title=f"Candid: evaluations still to order for {symptom}",
             description=(
                 f"{who}, while orders are being placed: the evaluations neither on the record "
                 f"nor among the draft orders, as draft orders; no card when none is missing. "
@@ -108,7 +114,7 @@ def _hook(service_id: str, summary: str) -> Callable[[Endpoint], Endpoint]:
     )
 
 
-@_hook(SERVICE_ID, "patient-view: cards for a patient with postcoital bleeding")
+@_hook(SERVICE_ID, "patient-view: cards for a patient with the pathway's symptom")
 def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
     return _advise(http, request.prefetch, request.context.patientId, drafted=None)
 
