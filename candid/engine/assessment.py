@@ -1,4 +1,4 @@
-"""The assessment: the one output shape shared by the CLI, the API and the pages (DESIGN.md)."""
+"""The assessment: the one output shape shared by the CLI, the API and the pages (docs/architecture.md)."""
 
 from __future__ import annotations
 

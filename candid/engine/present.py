@@ -1,4 +1,4 @@
-"""The assessment as JSON-ready data, in the shape of `Assessment` (DESIGN.md).
+"""The assessment as JSON-ready data, in the shape of `Assessment` (docs/architecture.md).
 
 Most of an assessment is text that depends on the pack and the language, never on the person:
 names, explanations, treatments, workup, stages, questions. That text is prepared once per

@@ -1,4 +1,4 @@
-"""Scoring an engine's assessments against vignettes (the metrics of DESIGN.md)."""
+"""Scoring an engine's assessments against vignettes (the metrics of docs/evaluation.md)."""
 
 from __future__ import annotations
 

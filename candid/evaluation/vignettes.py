@@ -1,4 +1,4 @@
-"""Reading vignette files (JSON Lines, DESIGN.md format) with errors that name the line."""
+"""Reading vignette files (JSON Lines, docs/evaluation.md format) with errors that name the line."""
 
 from __future__ import annotations
 

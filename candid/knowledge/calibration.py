@@ -19,8 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from candid.engine.facts import FactsError, validate_facts
-from candid.knowledge.models import Pack, Scalar
+from candid.knowledge.models import Fact, Pack, Scalar
 from candid.knowledge.problems import PackError, Problem
 from candid.knowledge.yaml_io import read_yaml
 
@@ -112,17 +111,37 @@ def problems(entries: list[Entry], pack: Pack) -> Iterator[Problem]:
     """What does not fit the pack, by key in `calibration.yaml`: the facts must be ones the
     engine accepts (ids, values, no contradiction), the causes and sources must exist."""
     for entry in entries:
-        try:
-            validate_facts(pack, entry.facts)
-        except FactsError as err:
-            for fp in err.problems:
-                yield Problem(FILE, f"{entry.id}.facts.{fp.fact}", f"{fp.message} ({fp.allowed})")
+        for name, value in entry.facts.items():
+            fact = pack.facts.get(name)
+            wrong = "is not a fact of the pack" if fact is None else _wrong_value(fact, value)
+            if wrong:
+                yield Problem(FILE, f"{entry.id}.facts.{name}", wrong)
         for cause in entry.causes:
             if cause not in pack.causes:
                 yield Problem(FILE, f"{entry.id}.causes", f"{cause!r} is not a cause of the pack")
         for ref in entry.sources:
             if ref not in pack.sources:
                 yield Problem(FILE, f"{entry.id}.sources", f"{ref!r} is not in sources.yaml")
+
+
+def _wrong_value(fact: Fact, value: Scalar) -> str | None:
+    """The value's type and range by the facts contract; the knowledge layer checks it
+    itself (the engine's full check, contradictions included, runs when `candid calibrate`
+    assesses the group), so that knowledge never imports the engine."""
+    if fact.type == "boolean":
+        return None if isinstance(value, bool) else "expected true or false"
+    if fact.type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "expected a whole number"
+        low, high = fact.minimum, fact.maximum
+        if low is not None and high is not None and not low <= value <= high:
+            return f"expected {low} to {high}"
+        return None
+    return (
+        None
+        if value in (fact.choices or {})
+        else f"expected one of {', '.join(fact.choices or {})}"
+    )
 
 
 def problems_in(folder: Path, pack: Pack) -> list[Problem]:
