@@ -66,7 +66,8 @@ def _check_lang(lang: str) -> None:
 @app.command("assess")
 def assess_cmd(
     facts: Annotated[
-        Path | None, typer.Option("--facts", help="JSON file of facts (the pack's facts contract: candid kb facts).")
+        Path | None,
+        typer.Option("--facts", help="JSON file of facts (the contract: candid kb facts)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the assessment as JSON.")] = False,
     lang: Lang = "en",

@@ -1,4 +1,5 @@
-"""The assessment: the one output shape shared by the CLI, the API and the pages (docs/architecture.md)."""
+"""The assessment: the one output shape shared by the CLI, the API and the pages
+(docs/architecture.md, "The assessment")."""
 
 from __future__ import annotations
 
