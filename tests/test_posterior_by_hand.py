@@ -58,6 +58,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "id": "tiny",
             "version": "1",
             "title": TEXT,
+            "clinical_name": TEXT,
             "languages": ["en", "es"],
             "symptom_codes": [],
             "sites": [

@@ -504,6 +504,8 @@ class PackMeta(Strict):
     id: str
     version: str
     title: Text
+    clinical_name: Text
+    """The symptom in a clinician's words, for records and EHR cards ("Postcoital bleeding")."""
     languages: list[str]
     symptom_codes: list[Code]
     sites: list[SiteSpec]

@@ -36,8 +36,8 @@ NOBODY: JSON = {"display": "The person who answered (no patient reference was gi
 FLAG_PRIORITY = "http://hl7.org/fhir/StructureDefinition/flag-priority"
 PRIORITY_CODES = "http://hl7.org/fhir/flag-priority-code"
 CLINICIAN_WORDS = {
-    "en": {"symptom": "Postcoital bleeding", "flags": "red flags"},
-    "es": {"symptom": "Sangrado poscoital", "flags": "señales de alarma"},
+    "en": {"flags": "red flags"},
+    "es": {"flags": "señales de alarma"},
 }
 FLAG_PRIORITY_DISPLAY = {
     "PN": "No alarm",
@@ -102,7 +102,7 @@ def _risk(pack: Pack, result: Assessment, intake: Intake, subject: JSON, now: st
             _prediction(pack, cause, lang)
             for cause in sorted(result.causes, key=lambda c: -c.probability)
         ],
-        "mitigation": _clinician_urgency(result),
+        "mitigation": _clinician_urgency(pack, result),
         "note": [{"text": NOTE.get(lang, NOTE["en"])}],
     }
     if intake.basis:
@@ -155,14 +155,14 @@ def _flag(pack: Pack, result: Assessment, subject: JSON, now: str) -> JSON:
         ],
         "code": {
             "coding": [own(pack, f"urgency.{urgency.level}", level.label.en)],
-            "text": _clinician_urgency(result),
+            "text": _clinician_urgency(pack, result),
         },
         "subject": subject,
         "period": {"start": now},
     }
 
 
-def _clinician_urgency(result: Assessment) -> str:
+def _clinician_urgency(pack: Pack, result: Assessment) -> str:
     """The urgency in a clinician's words (the pack's EHR phrase, "same-day assessment") and
     the rules that set it, by id: the person's own wording ("Say why when you book") belongs
     on their page, not in the record."""
@@ -170,4 +170,4 @@ def _clinician_urgency(result: Assessment) -> str:
     phrase = load_ehr_codes().indicators[result.urgency.level].phrase.get(lang)
     words = CLINICIAN_WORDS.get(lang, CLINICIAN_WORDS["en"])
     flags = ", ".join(f.replace("_", " ") for f in result.urgency.red_flags)
-    return f"{words['symptom']}: {phrase}" + (f" ({words['flags']}: {flags})" if flags else "")
+    return f"{pack.meta.clinical_name.get(lang)}: {phrase}" + (f" ({words['flags']}: {flags})" if flags else "")
