@@ -170,4 +170,5 @@ def _clinician_urgency(pack: Pack, result: Assessment) -> str:
     phrase = load_ehr_codes().indicators[result.urgency.level].phrase.get(lang)
     words = CLINICIAN_WORDS.get(lang, CLINICIAN_WORDS["en"])
     flags = ", ".join(f.replace("_", " ") for f in result.urgency.red_flags)
-    return f"{pack.meta.clinical_name.get(lang)}: {phrase}" + (f" ({words['flags']}: {flags})" if flags else "")
+    symptom = pack.meta.clinical_name.get(lang)
+    return f"{symptom}: {phrase}" + (f" ({words['flags']}: {flags})" if flags else "")
