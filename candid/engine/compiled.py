@@ -27,9 +27,16 @@ from candid.engine.facts import compile_contradictions
 from candid.knowledge.models import Cause, Fact, Likelihood, Pack
 
 FloatArray = npt.NDArray[np.float64]
-SITES = ("vagina", "cervix", "uterus", "other")
-LEAK = "no_cause_found"
-SITE_REQUIRES = {"cervix": "has_cervix", "uterus": "has_uterus"}
+
+
+def site_ids(pack: Pack) -> tuple[str, ...]:
+    """The pathway's sites, in its order (pack.yaml; docs/architecture.md)."""
+    return tuple(s.id for s in pack.meta.sites)
+
+
+def site_requires(pack: Pack) -> dict[str, str]:
+    """Site -> the yes/no fact whose "no" makes that site's causes impossible."""
+    return {s.id: s.requires for s in pack.meta.sites if s.requires}
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ class CompiledCause:
     index: int
     id: str
     site: str
+    requires: str | None
+    """The fact whose "no" rules the cause out (its site's organ), from pack.yaml."""
     default_p: float
     rules: tuple[PriorRuleC, ...]
     exclusions: tuple[Test, ...]
@@ -100,8 +109,9 @@ class CompiledPack:
     cause_ids: tuple[str, ...]
     causes: tuple[CompiledCause, ...]
     leak_index: int
+    site_ids: tuple[str, ...]
     site_matrix: npt.NDArray[np.bool_]
-    """Which causes are at each site (rows in SITES order; the leak is at none)."""
+    """Which causes are at each site (rows in `site_ids` order; the leak is at none)."""
     evidence: dict[str, EvidenceFact]
     rules: tuple[CompiledRule, ...]
     level_rank: dict[str, int]
@@ -238,11 +248,12 @@ def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]
     return out
 
 
-def _compile_cause(index: int, cause: Cause) -> CompiledCause:
+def _compile_cause(index: int, cause: Cause, requires: dict[str, str]) -> CompiledCause:
     return CompiledCause(
         index=index,
         id=cause.id,
         site=cause.site,
+        requires=requires.get(cause.site),
         default_p=cause.prior.default.p,
         rules=tuple(PriorRuleC(compile_test(r.when), r.p) for r in cause.prior.rules),
         exclusions=tuple(compile_test(c) for c in cause.excluded_when),
@@ -251,7 +262,8 @@ def _compile_cause(index: int, cause: Cause) -> CompiledCause:
 
 def compile_pack(pack: Pack) -> CompiledPack:
     cause_ids = tuple(pack.causes)
-    causes = tuple(_compile_cause(i, pack.causes[c]) for i, c in enumerate(cause_ids))
+    requires = site_requires(pack)
+    causes = tuple(_compile_cause(i, pack.causes[c], requires) for i, c in enumerate(cause_ids))
     level_rank: dict[str, int] = {name: lvl.rank for name, lvl in pack.urgency.levels.items()}
     clinician = frozenset(f for f, x in pack.facts.items() if x.asked_by == "clinician")
     rules = tuple(
@@ -269,8 +281,11 @@ def compile_pack(pack: Pack) -> CompiledPack:
         pack=pack,
         cause_ids=cause_ids,
         causes=causes,
-        leak_index=cause_ids.index(LEAK),
-        site_matrix=np.array([[c.site == s and c.id != LEAK for c in causes] for s in SITES]),
+        leak_index=cause_ids.index(pack.meta.leak),
+        site_ids=site_ids(pack),
+        site_matrix=np.array(
+            [[c.site == s and c.id != pack.meta.leak for c in causes] for s in site_ids(pack)]
+        ),
         evidence=_evidence(pack, cause_ids),
         rules=rules,
         level_rank=level_rank,
@@ -307,11 +322,11 @@ def compile_pack(pack: Pack) -> CompiledPack:
         # "No cause found" is common but is what remains when causes are ruled out, so it
         # does not count among the common causes that must be ruled out.
         common_mask=np.array(
-            [pack.causes[c].frequency == "common" and c != LEAK for c in cause_ids]
+            [pack.causes[c].frequency == "common" and c != pack.meta.leak for c in cause_ids]
         ),
         prior_facts=tuple(
             sorted(
-                {*SITE_REQUIRES.values()}
+                {*site_requires(pack).values()}
                 | {
                     f
                     for c in pack.causes.values()
@@ -363,8 +378,7 @@ def compiled(pack: Pack) -> CompiledPack:
 
 def prior_probability(cause: CompiledCause, facts: Facts) -> float:
     """First matching rule wins; 0 when the cause is impossible for this person."""
-    required = SITE_REQUIRES.get(cause.site)
-    if required is not None and facts.get(required) is False:
+    if cause.requires is not None and facts.get(cause.requires) is False:
         return 0.0
     if any(test(facts) for test in cause.exclusions):
         return 0.0

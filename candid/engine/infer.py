@@ -1,10 +1,10 @@
 """The posterior over causes.
 
 Each cause is its own yes/no hypothesis (causes can coexist), updated from its prior by the
-likelihood ratios of every known fact. The bleeding needs at least one explanation, so every
-probability is then conditioned on "at least one cause is present", with `no_cause_found` as
-the leak term. That conditioning is what brings rare causes forward once the common ones are
-ruled out (explaining away), at the cost of one product over the causes.
+likelihood ratios of every known fact. The symptom needs at least one explanation, so every
+probability is then conditioned on "at least one cause is present", with the pack's `leak`
+("nothing found") as the leak term. That conditioning is what brings rare causes forward once
+the common ones are ruled out (explaining away), at the cost of one product over the causes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from candid.engine.compiled import SITES, CompiledPack, FloatArray, prior_probability
+from candid.engine.compiled import CompiledPack, FloatArray, prior_probability
 from candid.engine.conditions import Facts
 
 # Keeps log-odds finite for priors of exactly 0 or ratios that drive odds to extremes.
@@ -101,7 +101,7 @@ def site_probabilities(cp: CompiledPack, p: FloatArray, any_cause: float) -> dic
     # One row per site: 1 - p for that site's causes, 1 (no effect on the product) elsewhere.
     none_at_site = np.prod(np.where(cp.site_matrix, 1.0 - p, 1.0), axis=1)
     present = np.minimum((1.0 - none_at_site) / any_cause, 1.0).tolist()
-    return dict(zip(SITES, present, strict=True))
+    return dict(zip(cp.site_ids, present, strict=True))
 
 
 def posterior(cp: CompiledPack, facts: Facts) -> Posterior:

@@ -9,8 +9,6 @@ import numpy as np
 from candid.engine.compiled import CompiledPack, FloatArray
 from candid.engine.conditions import Facts
 
-STAGE_ORDER = ("lower_tract", "uterine", "rare")
-
 
 @dataclass(frozen=True)
 class WorkupEntry:
@@ -20,13 +18,13 @@ class WorkupEntry:
 
 
 def open_stages(cp: CompiledPack, facts: Facts, probability: FloatArray) -> list[str]:
-    """Lower tract always; later stages when their condition holds or, for the rare stage,
-    when every common cause has been ruled out."""
+    """The always-open stage; later stages when their condition holds or, for a stage that
+    opens so, when every common cause has been ruled out."""
     opened: list[str] = []
     threshold = cp.pack.interview.ruled_out_below
     for spec in cp.pack.stages:
         test = cp.stage_opens.get(spec.id)
-        if spec.id == "lower_tract" or (test is not None and test(facts)):
+        if spec.always_open or (test is not None and test(facts)):
             opened.append(spec.id)
         elif spec.open_when_common_ruled_out:
             common = probability[cp.common_mask]
@@ -52,5 +50,6 @@ def workup(cp: CompiledPack, facts: Facts, opened: list[str]) -> list[WorkupEntr
             continue
         status = "done" if done else "recommended"
         entries.append(WorkupEntry(wid, item.stage, status))
-    entries.sort(key=lambda e: (e.status == "done", STAGE_ORDER.index(e.stage)))
+    order = [s.id for s in cp.pack.stages]
+    entries.sort(key=lambda e: (e.status == "done", order.index(e.stage)))
     return entries

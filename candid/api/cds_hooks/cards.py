@@ -16,7 +16,6 @@ from candid.api.cds_hooks.schemas import Action, Card, Link, Source, Suggestion
 from candid.api.fhir.service_request import service_request
 from candid.engine import Assessment
 from candid.engine.assessment import WorkupOut
-from candid.engine.compiled import LEAK
 from candid.engine.explain import answer_label
 from candid.knowledge.ehr_codes import EhrCodes
 from candid.knowledge.models import Pack, Scalar
@@ -93,7 +92,7 @@ def card(
 ) -> Card:
     """The card for both hooks; `already_ordered` (order-select's draft orders) is left out
     of the proposed orders."""
-    named = [c for c in a.causes if c.id != LEAK]  # "no cause found" is no cause to consider
+    named = [c for c in a.causes if not c.no_cause]  # "nothing found" is no cause to consider
     names = [short_name(pack, c.id) for c in [x for x in named if x.likely] or named]
     suggestions = [
         Suggestion(
