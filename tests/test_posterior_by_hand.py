@@ -27,7 +27,7 @@ def cause(
         "clinical_name": cid,
         "explanation": TEXT,
         "site": site,
-        "stage": "lower_tract",
+        "stage": "first_look",
         "frequency": "common",
         "prior": {
             "default": {"p": default, "source": "src"},
@@ -62,12 +62,11 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "languages": ["en", "es"],
             "symptom_codes": [],
             "sites": [
-                {"id": "vagina", "name": TEXT},
-                {"id": "cervix", "name": TEXT},
-                {"id": "uterus", "name": TEXT},
-                {"id": "other", "name": TEXT},
+                {"id": "skin", "name": TEXT},
+                {"id": "joint", "name": TEXT},
+                {"id": "elsewhere", "name": TEXT},
             ],
-            "leak": "no_cause_found",
+            "leak": "nothing_found",
             "other_site_ratio": {"ratio": 0.2, "estimate": "test"},
             "derived_ratio_floor": {"patient": 0.5, "clinician": 0.1, "estimate": "test"},
         },
@@ -113,18 +112,18 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             ],
         },
         "workup.yaml": {
-            "pelvic_exam": {
+            "look": {
                 "name": TEXT,
                 "why": TEXT,
                 "tests_for": ["a"],
-                "stage": "lower_tract",
+                "stage": "first_look",
                 "recommend_when": [{"always": True}],
                 "sources": ["src"],
             }
         },
         "stages.yaml": [
             {
-                "id": "lower_tract",
+                "id": "first_look",
                 "always_open": True,
                 "title": TEXT,
                 "description": TEXT,
@@ -151,14 +150,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
         "inferences.yaml": [],
         "sources.yaml": {"src": {"citation": "Test source.", "kind": "other"}},
         "causes/a.yaml": cause(
-            "a", "vagina", 0.2, [{"fact": "dryness", "lr": {"true": 3.0}, "source": "src"}]
+            "a", "skin", 0.2, [{"fact": "dryness", "lr": {"true": 3.0}, "source": "src"}]
         ),
         "causes/b.yaml": cause(
-            "b", "cervix", 0.3, [{"fact": "dryness", "lr": {"true": 1.0}, "source": "src"}]
+            "b", "joint", 0.3, [{"fact": "dryness", "lr": {"true": 1.0}, "source": "src"}]
         ),
-        "causes/no_cause_found.yaml": cause(
-            "no_cause_found",
-            "other",
+        "causes/nothing_found.yaml": cause(
+            "nothing_found",
+            "elsewhere",
             0.5,
             [{"fact": "dryness", "lr": {"true": 0.4}, "source": "src"}],
         ),
@@ -178,7 +177,7 @@ def test_worked_example_with_supporting_finding(tiny: Pack) -> None:
     # a: odds 0.2/0.8 x 3 = 0.75 -> 3/7; b: 0.3; leak: odds 1 x 0.4 -> 2/7.
     # P(at least one) = 1 - (4/7)(0.7)(5/7) = 5/7, so a = 0.6, b = 0.42, leak = 0.4.
     p = probs(tiny, {"age": 30, "dryness": True})
-    assert p == pytest.approx({"a": 0.6, "b": 0.42, "no_cause_found": 0.4}, abs=1e-4)
+    assert p == pytest.approx({"a": 0.6, "b": 0.42, "nothing_found": 0.4}, abs=1e-4)
 
 
 def test_unlisted_value_takes_the_remaining_probability(tiny: Pack) -> None:
@@ -188,7 +187,7 @@ def test_unlisted_value_takes_the_remaining_probability(tiny: Pack) -> None:
     any_cause = 1 - (1 - pa) * (1 - pb) * (1 - pn)
     p = probs(tiny, {"age": 30, "dryness": False})
     assert p["a"] == pytest.approx(pa / any_cause, abs=1e-4)
-    assert p["no_cause_found"] == pytest.approx(pn / any_cause, abs=1e-4)
+    assert p["nothing_found"] == pytest.approx(pn / any_cause, abs=1e-4)
 
 
 def test_first_matching_prior_rule_applies(tiny: Pack) -> None:
@@ -202,9 +201,9 @@ def test_first_matching_prior_rule_applies(tiny: Pack) -> None:
 def test_sites_are_chance_of_at_least_one_cause_there(tiny: Pack) -> None:
     a = assess(tiny, {"age": 30, "dryness": True})
     sites = {s.site: s.probability for s in a.sites}
-    assert sites["vagina"] == pytest.approx(0.6, abs=1e-4)
-    assert sites["cervix"] == pytest.approx(0.42, abs=1e-4)
-    assert sites["other"] == 0.0  # the leak is not a place the blood comes from
+    assert sites["skin"] == pytest.approx(0.6, abs=1e-4)
+    assert sites["joint"] == pytest.approx(0.42, abs=1e-4)
+    assert sites["elsewhere"] == 0.0  # the leak is not a place the symptom comes from
 
 
 def test_interview_asks_opening_then_what_changes_the_answer_then_stops(tiny: Pack) -> None:
