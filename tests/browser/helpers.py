@@ -17,7 +17,7 @@ from candid.knowledge.loader import load_pack
 
 PACK = load_pack()
 UNSURE = "unsure"
-MAX_QUESTIONS = 45
+MAX_QUESTIONS = PACK.interview.max_questions  # questions, not pages: a tick box counts one
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LEVEL_RANK = {level: spec.rank for level, spec in PACK.urgency.levels.items()}

@@ -108,9 +108,10 @@ def test_a_process_admits_only_so_many_pdfs_at_once(tmp_path: Path) -> None:
 
 
 def test_each_client_may_have_only_so_many_pdfs_a_minute(tmp_path: Path) -> None:
-    client = make_client(tmp_path, pdf_rate_limit="2/minute")
+    # An hour's window: three renders on a loaded machine can straddle a minute's boundary.
+    client = make_client(tmp_path, pdf_rate_limit="2/hour")
     _diary(client, 1)
     assert [client.get("/summary.pdf").status_code for _ in range(2)] == [200, 200]
     refused = client.get("/summary.pdf")
     assert refused.status_code == 429 and "Too many requests" in refused.text
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert 1 <= int(refused.headers["retry-after"]) <= 3600
