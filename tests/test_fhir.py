@@ -66,6 +66,18 @@ PATIENT = {"reference": "Patient/example-42"}
 JSON = dict[str, Any]
 
 
+def value_of(item: JSON, value: Any) -> JSON:
+    """An answer as a form filler writes it: a choice is the answerOption's own coding."""
+    if item["type"] == "boolean":
+        return {"valueBoolean": value}
+    if item["type"] == "integer":
+        return {"valueInteger": value}
+    for option in item["answerOption"]:
+        if option["valueCoding"]["code"] == f"{item['linkId']}.{value}":
+            return {"valueCoding": option["valueCoding"]}
+    return {"valueCoding": {"code": str(value)}}  # a declared alias, sent as a bare code
+
+
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     return TestClient(create_app(Settings(rate_limit="100000/minute")))
@@ -125,15 +137,7 @@ def fill(form: JSON, facts: Mapping[str, Any], subject: JSON | None = None) -> J
         return out
 
     def answer(item: JSON) -> JSON:
-        value = facts[item["linkId"]]
-        if item["type"] == "boolean":
-            return {"valueBoolean": value}
-        if item["type"] == "integer":
-            return {"valueInteger": value}
-        for option in item["answerOption"]:
-            if option["valueCoding"]["code"] == f"{item['linkId']}.{value}":
-                return {"valueCoding": option["valueCoding"]}
-        return {"valueCoding": {"code": str(value)}}  # a declared alias, sent as a bare code
+        return value_of(item, facts[item["linkId"]])
 
     qr: JSON = {
         "resourceType": "QuestionnaireResponse",
@@ -342,7 +346,11 @@ def test_the_form_asks_whenever_the_engine_would(
 
 
 def test_every_enable_when_points_at_an_item_with_a_matching_answer_type(form: JSON) -> None:
-    items = _items_by_link(form["item"])
+    assert_enable_when_types(_items_by_link(form["item"]))
+
+
+def assert_enable_when_types(items: dict[str, JSON]) -> None:
+    """Each enableWhen names an item of the form and answers it in that item's type."""
     kinds = {"boolean": "answerBoolean", "integer": "answerInteger", "choice": "answerCoding"}
     for item in items.values():
         for cond in item.get("enableWhen", []):

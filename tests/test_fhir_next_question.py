@@ -38,9 +38,11 @@ from tests.test_fhir import (
     FHIR_JSON,
     _enabled,
     _items_by_link,
+    assert_enable_when_types,
     assert_valid_r4,
     problems_of,
     urgency_of,
+    value_of,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,12 +117,7 @@ def assert_adaptive(qr: JSON) -> None:
     items = _items_by_link(form.get("item", []))
     links = [i["linkId"] for i in _all(form.get("item", []))]
     assert len(links) == len(set(links)), "linkIds are unique"
-    kinds = {"boolean": "answerBoolean", "integer": "answerInteger", "choice": "answerCoding"}
-    for item in items.values():
-        for cond in item.get("enableWhen", []):
-            target = items[cond["question"]]
-            key = "answerBoolean" if cond["operator"] == "exists" else kinds[target["type"]]
-            assert key in cond, (item["linkId"], cond)
+    assert_enable_when_types(items)
 
 
 def _all(items: list[JSON]) -> list[JSON]:
@@ -133,18 +130,6 @@ def questions(form: JSON) -> list[str]:
 
 
 NOT_ASKED = ("group", "display")
-
-
-def value_of(item: JSON, value: Any) -> JSON:
-    """An answer as a form filler writes it: a choice is the answerOption's own coding."""
-    if item["type"] == "boolean":
-        return {"valueBoolean": value}
-    if item["type"] == "integer":
-        return {"valueInteger": value}
-    for option in item["answerOption"]:
-        if option["valueCoding"]["code"] == f"{item['linkId']}.{value}":
-            return {"valueCoding": option["valueCoding"]}
-    return {"valueCoding": {"code": str(value)}}  # a declared alias, sent as a bare code
 
 
 def answered(items: list[JSON], answers: Mapping[str, Any]) -> list[JSON]:
