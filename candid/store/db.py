@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
-from contextlib import AbstractContextManager, nullcontext, suppress
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -26,8 +28,8 @@ def alembic_config(url: str) -> Config:
 
 def _sqlite_pragmas(dbapi_conn: object, _: object) -> None:
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may have to wait
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the one writer
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")  # a deleted diary's pages are zeroed, not left
     # In WAL mode NORMAL keeps the database consistent after a crash and skips the fsync on
@@ -90,12 +92,33 @@ def _lock_for_migration(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now; busy_timeout waits
 
 
+@contextmanager
+def _first_start(url: str) -> Iterator[None]:
+    """Several processes starting on a fresh SQLite file (the workers of one server, or of a
+    test run) would each switch it to WAL and create the tables; a process that waits longer
+    than the busy timeout for the others fails with "database is locked" before it reaches
+    the migration lock. A lock file beside the database lets them in one at a time, however
+    slow the first one is. Other databases need none (`_lock_for_migration`)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        yield
+        return
+    path = Path(f"{parsed.database}.lock")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 @cache
 def database(url: str) -> sessionmaker[Session]:
     """The engine for `url`, upgraded to the latest migration (made on first start)."""
     engine = make_engine(url)
     cfg = alembic_config(url)
-    with _migrating, engine.begin() as conn:
+    with _migrating, _first_start(url), engine.begin() as conn:
         _lock_for_migration(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
