@@ -252,3 +252,39 @@ def test_the_leak_and_site_requirements_name_real_causes_and_facts(copy: Path) -
     found = problems_after(copy, "pack.yaml", change)
     assert Problem("pack.yaml", "leak", "'nothing_at_all' is not a cause") in found
     assert any(p.key == "sites.cervix.requires" for p in found)
+
+
+def test_a_shared_fact_is_used_as_the_library_defines_it(copy: Path) -> None:
+    """Age is asked once in the same words by every pathway: a pack that defines it again,
+    or changes its question, is refused and told how to use the shared one."""
+
+    def redefine(d: dict[str, Any]) -> None:
+        d["age"] = {"type": "integer", "asked_by": "patient", "minimum": 12, "maximum": 110,
+                    "question": {"en": "Age?", "es": "¿Edad?"}}  # fmt: skip
+
+    found = problems_after(copy, "facts.yaml", redefine)
+    assert any(p.file == "facts.yaml" and p.key == "age" and "shared" in p.message for p in found)
+
+    def reword(d: dict[str, Any]) -> None:
+        d["age"] = {"shared": True, "question": {"en": "Age?", "es": "¿Edad?"}}
+
+    found = problems_after(copy, "facts.yaml", reword)
+    assert any(p.key == "age" and "'question'" in p.message for p in found)
+
+
+def test_a_fact_said_to_be_shared_must_be_in_the_library(copy: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["not_in_the_library"] = {"shared": True}
+
+    found = problems_after(copy, "facts.yaml", change)
+    assert any(p.key == "not_in_the_library" and "shared_facts" in p.message for p in found)
+
+
+def test_a_shared_fact_takes_the_packs_baseline() -> None:
+    """The library holds the question; the population's answers are the pack's."""
+    pack = load_pack_from(pack_dir())
+    library = read_yaml(pack_dir().parent / "shared_facts.yaml")
+    assert "baseline" not in library["pregnant"]
+    pregnant = pack.facts["pregnant"]
+    assert pregnant.question.en == library["pregnant"]["question"]["en"]
+    assert pregnant.baseline is not None and pregnant.baseline.source

@@ -71,14 +71,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "derived_ratio_floor": {"patient": 0.5, "clinician": 0.1, "estimate": "test"},
         },
         "facts.yaml": {
-            "age": {
-                "type": "integer",
-                "asked_by": "patient",
-                "context": True,
-                "minimum": 12,
-                "maximum": 110,
-                "question": TEXT,
-            },
+            "age": {"shared": True},  # from candid/packs/shared_facts.yaml, as real packs do
             "dryness": {
                 "type": "boolean",
                 "asked_by": "patient",

@@ -34,6 +34,10 @@ from candid.knowledge.validator import check_pack
 from candid.knowledge.yaml_io import read_yaml
 
 DEFAULT_PACK = "postcoital_bleeding"
+SHARED_FACTS = "shared_facts.yaml"
+"""Facts more than one pathway asks, defined once beside the packs (docs/architecture.md,
+"Shared facts"): a person with two symptoms answers them once, in the same words."""
+SHARED_MAY_ADD = frozenset({"baseline"})
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -93,10 +97,75 @@ def _listed(model: type[M], folder: Path, name: str, problems: list[Problem]) ->
     return [item for item in parsed if item is not None]
 
 
+def shared_facts_path() -> Path:
+    return Path(str(files("candid.packs").joinpath(SHARED_FACTS)))
+
+
+def _shared_definitions(problems: list[Problem]) -> dict[str, dict[str, Any]]:
+    """The shared library as written. A baseline says how one pathway's population answers,
+    so it belongs to the pack that uses the fact, never to the library."""
+    raw = _read(shared_facts_path().parent, SHARED_FACTS, problems)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(SHARED_FACTS, "(top)", "expected a mapping of id to fact"))
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for key, entry in raw.items():
+        if not isinstance(entry, dict):
+            problems.append(Problem(SHARED_FACTS, str(key), "expected a mapping"))
+        elif "baseline" in entry:
+            problems.append(
+                Problem(SHARED_FACTS, f"{key}.baseline", "write the baseline in each pack")
+            )
+        else:
+            out[str(key)] = entry
+    return out
+
+
+def _with_shared(data: Any, problems: list[Problem]) -> Any:
+    """facts.yaml with every `id: {shared: true, ...}` entry replaced by the library's
+    definition plus what the pack adds (its baseline). A pack that defines a shared fact
+    itself is refused: one concept, one representation."""
+    if not isinstance(data, dict):
+        return data
+    shared = _shared_definitions(problems)
+    out: dict[str, Any] = {}
+    for key, entry in data.items():
+        name = str(key)
+        if not isinstance(entry, dict) or entry.get("shared") is not True:
+            if name in shared:
+                problems.append(
+                    Problem(
+                        "facts.yaml",
+                        name,
+                        f"is defined in {SHARED_FACTS}: write `{name}: {{shared: true}}`"
+                        " (adding a baseline if this pathway has one)",
+                    )
+                )
+            out[name] = entry
+            continue
+        extra = sorted(set(entry) - {"shared"} - SHARED_MAY_ADD)
+        if extra:
+            problems.append(
+                Problem(
+                    "facts.yaml",
+                    name,
+                    f"a shared fact may add only {sorted(SHARED_MAY_ADD)}, not {extra}",
+                )
+            )
+        if name not in shared:
+            problems.append(Problem("facts.yaml", name, f"is not defined in {SHARED_FACTS}"))
+            continue
+        out[name] = {**shared[name], **{k: v for k, v in entry.items() if k in SHARED_MAY_ADD}}
+    return out
+
+
 def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
     problems: list[Problem] = []
     meta = _parse(PackMeta, _read(folder, "pack.yaml", problems), "pack.yaml", "", problems)
-    facts = _keyed(Fact, _read(folder, "facts.yaml", problems), "facts.yaml", problems)
+    facts_data = _with_shared(_read(folder, "facts.yaml", problems), problems)
+    facts = _keyed(Fact, facts_data, "facts.yaml", problems)
     sources = _keyed(Source, _read(folder, "sources.yaml", problems), "sources.yaml", problems)
     workup = _keyed(WorkupItem, _read(folder, "workup.yaml", problems), "workup.yaml", problems)
     urgency = _parse(Urgency, _read(folder, "urgency.yaml", problems), "urgency.yaml", "", problems)
