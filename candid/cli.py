@@ -16,7 +16,14 @@ from candid.engine import FactsError, assess
 from candid.engine.facts import UNKNOWN_FACT
 from candid.evaluation.metrics import Report, evaluate
 from candid.evaluation.vignettes import VignetteFileError, load_vignettes
-from candid.knowledge.loader import load_pack, load_pack_from, pack_dir
+from candid.knowledge.loader import (
+    DEFAULT_PACK,
+    UnknownPack,
+    installed_pack,
+    installed_packs,
+    load_pack_from,
+    pack_dir,
+)
 from candid.knowledge.models import Pack
 from candid.knowledge.problems import PackError
 
@@ -33,6 +40,14 @@ out = Console()
 err = Console(stderr=True)
 USAGE_ERROR = 2
 Lang = Annotated[str, typer.Option("--lang", help="Language of the text: en or es.")]
+PathwayOpt = Annotated[
+    str,
+    typer.Option(
+        "--pathway",
+        envvar="CANDID_DEFAULT_PATHWAY",
+        help="The installed pathway (pack id) to use; `candid kb validate` lists them.",
+    ),
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -40,9 +55,11 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(USAGE_ERROR)
 
 
-def _pack() -> Pack:
+def _pack(pathway: str = DEFAULT_PACK) -> Pack:
     try:
-        return load_pack()
+        return installed_pack(pathway)
+    except UnknownPack as e:
+        raise _fail(f"--pathway: {e}") from None
     except PackError as e:
         raise _fail("the knowledge pack is invalid; run `candid kb validate`\n" + str(e)) from None
 
@@ -71,10 +88,11 @@ def assess_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the assessment as JSON.")] = False,
     lang: Lang = "en",
+    pathway: PathwayOpt = DEFAULT_PACK,
 ) -> None:
     """Interview a person in the terminal, or assess the facts in a file."""
     _check_lang(lang)
-    pack = _pack()
+    pack = _pack(pathway)
     if facts is None:
         if as_json:
             raise _fail("--json needs --facts FILE")
@@ -157,11 +175,15 @@ def evaluate_cmd(
             ),
         ),
     ] = "typical",
+    pathway: PathwayOpt = DEFAULT_PACK,
 ) -> None:
-    """Run vignettes through the engine and print top1, top3, triage and workup metrics."""
+    """Run vignettes through the engine and print top1, top3, triage and workup metrics.
+
+    Each pathway's public vignettes are their own folder: `vignettes/` for the first
+    pathway, `vignettes/<pathway>/` for the others (docs/evaluation.md)."""
     if respondent not in ("typical", "unsure"):
         raise _fail(f"--respondent: {respondent!r} is not allowed (allowed: typical, unsure)")
-    pack = _pack()
+    pack = _pack(pathway)
     try:
         cases = load_vignettes(file)
     except VignetteFileError as e:
@@ -198,6 +220,7 @@ def calibrate_cmd(
     as_markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the table of docs/calibration.md.")
     ] = False,
+    pathway: PathwayOpt = DEFAULT_PACK,
 ) -> None:
     """The engine against published prevalence for named groups (calibration.yaml).
 
@@ -207,8 +230,8 @@ def calibrate_cmd(
 
     if as_json and as_markdown:
         raise _fail("--json and --markdown cannot be combined")
-    pack = _pack()
-    rows = cal.compare(pack, cal.load_calibration())
+    pack = _pack(pathway)
+    rows = cal.compare(pack, cal.load_calibration(pack.meta.id))
     if as_json:
         data = {"summary": cal.summary(rows), "entries": [r.to_dict() for r in rows]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -246,13 +269,20 @@ def calibrate_cmd(
 @kb.command("validate")
 def kb_validate(
     path: Annotated[
-        Path | None, typer.Option("--path", help="A pack folder (default: the installed pack).")
+        Path | None,
+        typer.Option("--path", help="A pack folder (default: every installed pack)."),
     ] = None,
 ) -> None:
-    """Check the pack: references, probabilities, sources, texts; print what is wrong."""
+    """Check the packs: references, probabilities, sources, texts; print what is wrong."""
+    folders = [path] if path is not None else [pack_dir(name) for name in installed_packs()]
+    failed = [folder for folder in folders if not _validate(folder)]
+    if failed:
+        raise typer.Exit(1)
+
+
+def _validate(folder: Path) -> bool:
     from candid.knowledge.learn import load_learn_from
 
-    folder = path or pack_dir()
     try:
         pack = load_pack_from(folder)
         learn = load_learn_from(folder, pack)
@@ -260,7 +290,7 @@ def kb_validate(
         for problem in e.problems:
             out.print(f"[red]✗[/red] {problem}", highlight=False)
         err.print(f"{len(e.problems)} problem(s) in {folder}")
-        raise typer.Exit(1) from None
+        return False
     estimates = sum(
         1 for c in pack.causes.values() for lik in c.likelihoods if lik.estimate and not lik.source
     )
@@ -271,14 +301,15 @@ def kb_validate(
         f"{len(learn.causes)} learn pages and {len(learn.guides)} guides; "
         f"{estimates} likelihoods rest on labelled estimates only"
     )
+    return True
 
 
 @kb.command("facts")
-def kb_facts() -> None:
+def kb_facts(pathway: PathwayOpt = DEFAULT_PACK) -> None:
     """List the facts the engine accepts, with their allowed values."""
     from candid.engine.facts import allowed_values
 
-    pack = _pack()
+    pack = _pack(pathway)
     table = Table()
     for col in ("fact", "who", "allowed"):
         table.add_column(col)
@@ -293,11 +324,12 @@ def bench_cmd(
     vignettes: Annotated[
         Path, typer.Option(help="Vignette file or folder supplying the fact profiles.")
     ] = Path("vignettes"),
+    pathway: PathwayOpt = DEFAULT_PACK,
 ) -> None:
     """Assessments per second and p50/p99 latency of one full assessment."""
     from candid.bench import GOAL_P50_MS, run_bench
 
-    pack = _pack()
+    pack = _pack(pathway)
     try:
         profiles = [case.facts for case in load_vignettes(vignettes)]
     except VignetteFileError as e:
@@ -320,7 +352,8 @@ def serve_cmd(
     """Serve the patient web app, the JSON API, FHIR and CDS Hooks over HTTP."""
     import uvicorn
 
-    _pack()  # refuse to start on an invalid pack, with the validator's message
+    for name in installed_packs():  # refuse to start on an invalid pack, saying why
+        _pack(name)
     uvicorn.run(
         "candid.api.app:create_app",
         factory=True,

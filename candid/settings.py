@@ -19,6 +19,21 @@ def _default_data_dir() -> Path:
 
 
 class Settings(BaseModel):
+    default_pathway: str = Field(
+        default="postcoital_bleeding",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description=(
+            "The installed pathway (pack id) that /v1/assess, /v1/interview, /v1/explain and "
+            "the start of the pages use when none is named."
+        ),
+    )
+    pathways: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The installed pathways to serve (pack ids, comma-separated); empty (the "
+            "default): every installed pathway. The default pathway must be among them."
+        ),
+    )
     rate_limit: str = Field(
         default="600/minute",
         description="Requests per client, in the `limits` notation (e.g. '600/minute').",
@@ -163,6 +178,13 @@ class Settings(BaseModel):
                         f"{origin!r} is not an origin: give scheme and host, such as "
                         "https://ehr.example.org (no path), or *"
                     )
+        return value
+
+    @field_validator("pathways", mode="before")
+    @classmethod
+    def _pathways(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("trusted_proxies", mode="before")

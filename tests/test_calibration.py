@@ -108,13 +108,13 @@ def test_several_causes_are_added() -> None:
 
 def test_the_command_fails_on_an_unexplained_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
-    monkeypatch.setattr(cal, "load_calibration", lambda: (entry(),))
+    monkeypatch.setattr(cal, "load_calibration", lambda *_: (entry(),))
     failed = runner.invoke(app, ["calibrate", "--json"])
     assert failed.exit_code == 1
     data = json.loads(failed.stdout)
     assert data["summary"]["outside_unexplained"] == 1
     assert data["entries"][0]["id"] == "synthetic"
-    monkeypatch.setattr(cal, "load_calibration", lambda: (entry(explanation="Made up."),))
+    monkeypatch.setattr(cal, "load_calibration", lambda *_: (entry(explanation="Made up."),))
     assert runner.invoke(app, ["calibrate"]).exit_code == 0
 
 

@@ -13,34 +13,56 @@ from candid.api.cds_hooks.trust import load_trust
 from candid.api.compression import Compression
 from candid.api.fhir import router as fhir_router
 from candid.api.guards import BodyLimit, ClientAddress, PathScoped, RateLimit, Shield
-from candid.knowledge.loader import load_pack
+from candid.knowledge.loader import UnknownPack, installed_pack, installed_packs
+from candid.knowledge.models import Pack
 from candid.settings import Settings, settings
 from candid.web import app as web_app
 from candid.web.security import SecurityHeaders
 
 
+def served_packs(config: Settings) -> list[Pack]:
+    """The pathways this app serves, loaded and validated now: a deployer's typo or an invalid
+    pack stops the start, naming the setting, rather than failing the first request."""
+    names = config.pathways or list(installed_packs())
+    try:
+        packs = [installed_pack(name) for name in names]
+    except UnknownPack as err:
+        raise ValueError(f"CANDID_PATHWAYS: {err}") from None
+    if config.default_pathway not in names:
+        raise ValueError(
+            f"CANDID_DEFAULT_PATHWAY: {config.default_pathway!r} is not served "
+            f"(served: {', '.join(names)})"
+        )
+    return packs
+
+
 def create_app(config: Settings | None = None) -> FastAPI:
     config = config or settings()
-    pack = load_pack()  # fail at start, not on the first request, if the pack is invalid
+    packs = served_packs(config)
+    pack = next(p for p in packs if p.meta.id == config.default_pathway)
     app = FastAPI(
         title="Candid API",
         version=__version__,
-        summary="Evidence-based triage, differential and workup for bleeding after sex.",
+        summary="Evidence-based triage, differential and workup, one pathway per symptom.",
         description=(
-            f"Knowledge pack {pack.meta.id} {pack.meta.version}. Educational decision support "
-            "to discuss with a provider, not a diagnosis. Stateless: send all facts each time."
+            "Pathways: "
+            + ", ".join(f"{p.meta.id} {p.meta.version}" for p in packs)
+            + f" (default: {pack.meta.id}). Educational decision support to discuss with a "
+            "provider, not a diagnosis. Stateless: send all facts each time."
         ),
     )
+    app.state.default_pathway = pack.meta.id
+    app.state.pathways = {p.meta.id: p for p in packs}
     problems.install(app)
-    openapi.install(app, pack)
+    openapi.install(app, pack, packs)
     app.include_router(v1.router)
     app.include_router(fhir_router)
-    app.include_router(cds_hooks.router)
+    app.include_router(cds_hooks.router_for(packs))
     app.state.cds_trust = load_trust(config.cds_clients, config.public_url)
     counters = storage_from_string(config.rate_limit_storage)
     if not isinstance(counters, Storage):
         raise ValueError("CANDID_RATE_LIMIT_STORAGE must name a synchronous `limits` storage")
-    web_app.install(app, config, pack, counters)
+    web_app.install(app, config, packs, counters)
     app.add_middleware(Compression, minimum_size=1000)
     app.add_middleware(RateLimit, rate=config.rate_limit, storage=counters)
     app.add_middleware(

@@ -8,6 +8,7 @@ meet), so that a body the document allows is one the API accepts.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -101,7 +102,54 @@ def facts_schema(pack: Pack) -> JSONSchema:
     return schema
 
 
-def install(app: FastAPI, pack: Pack) -> None:
+def _with_facts(body: JSONSchema, pack: Pack) -> JSONSchema:
+    properties = body.get("properties", {})
+    if "facts" in properties:
+        properties["facts"] = facts_schema(pack)
+    if "skipped" in properties:
+        properties["skipped"]["items"] = {"enum": list(pack.facts)}
+    return body
+
+
+def _per_pathway(spec: dict[str, Any], packs: list[Pack]) -> None:
+    """Each operation under `/v1/pathways/{pathway}/` that takes facts, written out once per
+    served pathway with that pathway's facts contract: the facts a body may hold depend on
+    the pathway, which a templated path cannot say. Operations without a body keep the
+    template, its parameter listing the served ids."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    paths: dict[str, Any] = spec.get("paths", {})
+    for path in [p for p in paths if "{pathway}" in p]:
+        operations = paths[path]
+        if not any("requestBody" in op for op in operations.values()):
+            for op in operations.values():
+                for param in op.get("parameters", []):
+                    if param.get("name") == "pathway":
+                        param["schema"] = {"enum": [p.meta.id for p in packs], "type": "string"}
+            continue
+        del paths[path]
+        for pack in packs:
+            written: dict[str, Any] = copy.deepcopy(operations)
+            for op in written.values():
+                op["parameters"] = [
+                    p for p in op.get("parameters", []) if p.get("name") != "pathway"
+                ]
+                if not op["parameters"]:
+                    del op["parameters"]
+                op["operationId"] = f"{op.get('operationId', 'op')}_{pack.meta.id}"
+                for media in op.get("requestBody", {}).get("content", {}).values():
+                    ref = media.get("schema", {}).get("$ref", "")
+                    name = ref.rsplit("/", 1)[-1]
+                    if name in REQUEST_BODIES:
+                        mine = f"{name}_{pack.meta.id}"
+                        schemas[mine] = _with_facts(copy.deepcopy(schemas[name]), pack)
+                        schemas[mine]["title"] = f"{name} ({pack.meta.id})"
+                        media["schema"] = {"$ref": f"#/components/schemas/{mine}"}
+            paths[path.replace("{pathway}", pack.meta.id)] = written
+
+
+def install(app: FastAPI, pack: Pack, packs: list[Pack]) -> None:
+    """`pack` is the default pathway, whose facts the unnamed routes (`/v1/assess`) take."""
+
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = get_openapi(
@@ -111,13 +159,11 @@ def install(app: FastAPI, pack: Pack) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            _per_pathway(spec, packs)
             schemas = spec.get("components", {}).get("schemas", {})
             for name in REQUEST_BODIES:
-                properties = schemas.get(name, {}).get("properties", {})
-                if "facts" in properties:
-                    properties["facts"] = facts_schema(pack)
-                if "skipped" in properties:
-                    properties["skipped"]["items"] = {"enum": list(pack.facts)}
+                if name in schemas:
+                    _with_facts(schemas[name], pack)
             app.openapi_schema = spec
         return app.openapi_schema
 

@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from candid.api.fhir.operation_outcome import status_response
 from candid.engine import FactsError
 from candid.engine.facts import UNKNOWN_FACT
-from candid.knowledge.loader import load_pack
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("candid.api")
@@ -64,12 +63,13 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(FactsError)
-    async def facts_error(_: Request, err: FactsError) -> JSONResponse:
+    async def facts_error(request: Request, err: FactsError) -> JSONResponse:
+        pathway = request.path_params.get("pathway") or request.app.state.default_pathway
         invalid = [
             InvalidParam(
                 name=f"facts.{p.fact}",
                 reason=p.message,
-                allowed=f"{p.allowed}, listed by GET /v1/pathways/{load_pack().meta.id}"
+                allowed=f"{p.allowed}, listed by GET /v1/pathways/{pathway}"
                 if p.message == UNKNOWN_FACT
                 else p.allowed,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from candid.api.problems import Problem
@@ -30,7 +30,6 @@ from candid.engine.assessment import InterviewStep
 from candid.engine.compiled import compiled
 from candid.engine.explain import answer_label
 from candid.engine.present import group_text
-from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
 router = APIRouter(prefix="/v1", tags=["v1"])
@@ -51,26 +50,35 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _pack(pathway: str) -> Pack:
-    pack = load_pack()
-    if pathway != pack.meta.id:
-        raise HTTPException(404, f"Unknown pathway {pathway!r}; known: {pack.meta.id}")
-    return pack
+def served(request: Request, pathway: str) -> Pack:
+    """A pathway this app serves (`CANDID_PATHWAYS`), or 404 naming the ones it does."""
+    packs: dict[str, Pack] = request.app.state.pathways
+    if pathway not in packs:
+        raise HTTPException(404, f"Unknown pathway {pathway!r}; served here: {', '.join(packs)}")
+    return packs[pathway]
+
+
+def default_pathway(request: Request) -> str:
+    """The pathway the unnamed routes serve (`CANDID_DEFAULT_PATHWAY`, checked at start)."""
+    name: str = request.app.state.default_pathway
+    return name
 
 
 @router.get("/pathways", response_model=list[PathwaySummary], responses=ERRORS)
-def pathways(language: Language = "en") -> list[PathwaySummary]:
-    pack = load_pack()
+def pathways(request: Request, language: Language = "en") -> list[PathwaySummary]:
+    """Every pathway served here, each by the routes under `/v1/pathways/{id}`."""
+    packs: dict[str, Pack] = request.app.state.pathways
     return [
         PathwaySummary(
             id=pack.meta.id, version=pack.meta.version, title=pack.meta.title.get(language)
         )
+        for pack in packs.values()
     ]
 
 
 @router.get("/pathways/{pathway}", response_model=Pathway, responses=ERRORS)
-def pathway(pathway: str, language: Language = "en") -> Pathway:
-    pack = _pack(pathway)
+def pathway(request: Request, pathway: str, language: Language = "en") -> Pathway:
+    pack = served(request, pathway)
     facts = []
     for fid, fact in pack.facts.items():
         values: list[bool | int | str] = (
@@ -133,33 +141,61 @@ def pathway(pathway: str, language: Language = "en") -> Pathway:
     responses=ERRORS,
     summary="Assess facts on a pathway",
 )
-async def assess_on(pathway: str, body: AssessRequest) -> Response:
-    pack = _pack(pathway)
+async def assess_on(request: Request, pathway: str, body: AssessRequest) -> Response:
+    pack = served(request, pathway)
     data = assess_data(
         pack, body.facts, lang=body.language, skipped=body.skipped, detail=body.detail
     )
     return Response(orjson.dumps(data), media_type="application/json")
 
 
-@router.post("/assess", response_model=Assessment, responses=ERRORS)
-async def assess_default(body: AssessRequest) -> Response:
-    """Facts in, the full assessment out (urgency, sites, causes, workup, next question)."""
-    return await assess_on(load_pack().meta.id, body)
-
-
-@router.post("/interview", response_model=InterviewStep, responses=ERRORS)
-async def interview_step(body: StepRequest) -> Response:
+@router.post(
+    "/pathways/{pathway}/interview",
+    response_model=InterviewStep,
+    responses=ERRORS,
+    summary="One interview step on a pathway",
+)
+async def interview_on(request: Request, pathway: str, body: StepRequest) -> Response:
     """Facts in, the next step out: the urgency, the next question or page, the first
     causes and whether to stop. A few KB, for apps and forms that ask one page at a time and
-    fetch the full report (`POST /v1/assess`) at the end."""
-    data = interview_step_data(load_pack(), body.facts, lang=body.language, skipped=body.skipped)
+    fetch the full report (`POST /v1/pathways/{pathway}/assess`) at the end."""
+    data = interview_step_data(
+        served(request, pathway), body.facts, lang=body.language, skipped=body.skipped
+    )
     return Response(orjson.dumps(data), media_type="application/json")
 
 
-@router.post("/explain", response_model=Explanation, responses=ERRORS)
-async def explain(body: ExplainRequest) -> Explanation:
+@router.post(
+    "/pathways/{pathway}/explain",
+    response_model=Explanation,
+    responses=ERRORS,
+    summary="Explain one cause on a pathway",
+)
+async def explain_on(request: Request, pathway: str, body: ExplainRequest) -> Explanation:
     """The evidence for and against one cause, with citations."""
-    pack = load_pack()
+    return _explain(served(request, pathway), body)
+
+
+@router.post("/assess", response_model=Assessment, responses=ERRORS)
+async def assess_default(request: Request, body: AssessRequest) -> Response:
+    """Facts in, the full assessment out (urgency, sites, causes, workup, next question), on
+    the default pathway."""
+    return await assess_on(request, default_pathway(request), body)
+
+
+@router.post("/interview", response_model=InterviewStep, responses=ERRORS)
+async def interview_step(request: Request, body: StepRequest) -> Response:
+    """`/v1/pathways/{pathway}/interview` on the default pathway."""
+    return await interview_on(request, default_pathway(request), body)
+
+
+@router.post("/explain", response_model=Explanation, responses=ERRORS)
+async def explain(request: Request, body: ExplainRequest) -> Explanation:
+    """`/v1/pathways/{pathway}/explain` on the default pathway."""
+    return _explain(served(request, default_pathway(request)), body)
+
+
+def _explain(pack: Pack, body: ExplainRequest) -> Explanation:
     if body.cause not in pack.causes:
         raise HTTPException(
             404, f"Unknown cause {body.cause!r} (see GET /v1/pathways/{pack.meta.id})"

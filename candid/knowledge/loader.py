@@ -45,6 +45,28 @@ def pack_dir(name: str = DEFAULT_PACK) -> Path:
     return Path(str(files("candid.packs").joinpath(name)))
 
 
+@cache
+def installed_packs() -> tuple[str, ...]:
+    """Every pathway installed beside Candid (a folder of `candid/packs` with a pack.yaml),
+    in name order: each is served everywhere (docs/architecture.md)."""
+    root = Path(str(files("candid.packs")))
+    return tuple(sorted(p.name for p in root.iterdir() if (p / "pack.yaml").is_file()))
+
+
+def installed_pack(name: str) -> Pack:
+    """An installed pack by id; `UnknownPack` (naming the installed ones) for any other."""
+    if name not in installed_packs():
+        raise UnknownPack(name, installed_packs())
+    return load_pack(name)
+
+
+class UnknownPack(LookupError):
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"Unknown pathway {name!r}; installed: {', '.join(known)}")
+        self.name = name
+        self.known = known
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top)"
 

@@ -34,13 +34,18 @@ class ShopLink(Strict):
     label: Annotated[str, Field(min_length=1)]
 
 
-def _affiliate_links(config: Settings, reading: Learn) -> dict[str, ShopLink]:
-    """The deployer's shop links, keyed by the comfort guide's product-type ids; refused at
-    start (naming the key) if malformed or for a product type the guide does not list."""
+def _affiliate_links(config: Settings, readings: list[Learn]) -> dict[str, ShopLink]:
+    """The deployer's shop links, keyed by the product-type ids the pathways' guides list;
+    refused at start (naming the key) if malformed or for a product type no guide lists."""
     if config.affiliate_links is None:
         return {}
     links = TypeAdapter(dict[str, ShopLink]).validate_python(read_yaml(config.affiliate_links))
-    known = {product.id for product in reading.guides["comfort"].products}
+    known = {
+        product.id
+        for reading in readings
+        for guide in reading.guides.values()
+        for product in guide.products
+    }
     unknown = sorted(set(links) - known)
     if unknown:
         raise ValueError(
@@ -50,23 +55,24 @@ def _affiliate_links(config: Settings, reading: Learn) -> dict[str, ShopLink]:
     return links
 
 
-def install(app: FastAPI, config: Settings, pack: Pack, counters: Storage) -> None:
-    """`counters` is where per-client counts live (the request limit's storage), so the PDF
-    limit is shared by every process the way the request limit is."""
+def install(app: FastAPI, config: Settings, packs: list[Pack], counters: Storage) -> None:
+    """`packs` are the served pathways; `counters` is where per-client counts live (the
+    request limit's storage), so the PDF limit is shared by every process the way the
+    request limit is."""
     if not (static.STATIC / "candid.css").is_file():
         log.warning("the pages' CSS and JS are not built: run `make assets` (needs npm)")
-    reading = load_learn(pack.meta.id)
+    readings = {p.meta.id: load_learn(p.meta.id) for p in packs}
     key, lifetime = secret_key(config), config.session_minutes * 60
     web = Web(
         config=config,
-        pack=pack,
-        learn=reading,
+        packs={p.meta.id: p for p in packs},
+        learns=readings,
         cookies=SessionCookies(
             key, lifetime, lambda: Sessions(database(config.sqlalchemy_url()), lifetime)
         ),
         record_links=Sealer(purpose_key(key, "record link"), lifetime),
         pdfs=Pdfs(config.pdf_workers, config.pdf_queue, config.pdf_rate_limit, counters),
-        affiliate_links=_affiliate_links(config, reading),
+        affiliate_links=_affiliate_links(config, list(readings.values())),
     )
     app.state.web = web
     web.db()  # the embedded database is made (and migrated) on first start, not first use

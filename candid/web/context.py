@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candid import __version__
 from candid.knowledge.learn import Learn
-from candid.knowledge.models import Pack
+from candid.knowledge.models import Fact, Pack
 from candid.settings import Settings
 from candid.store.db import database
 from candid.store.diaries import Diaries, Throttles
@@ -39,6 +39,11 @@ SWEEP_SECONDS = 3600
 KEPT_QUERY = ("change", "deleted", "saved", "sent", "t")
 """The query parameters the pages read, the only ones a language link carries over: a page
 echoes no query text it does not use."""
+
+
+def _same_question(a: Fact, b: Fact) -> bool:
+    """One shared fact as two packs load it: the same but for each population's baseline."""
+    return a.model_dump(exclude={"baseline"}) == b.model_dump(exclude={"baseline"})
 
 
 def masked(token: str) -> str:
@@ -71,8 +76,9 @@ class Web:
     """What the pages share for the life of the process."""
 
     config: Settings
-    pack: Pack
-    learn: Learn
+    packs: Mapping[str, Pack]
+    """Every served pathway by id (`CANDID_PATHWAYS`), the default first."""
+    learns: Mapping[str, Learn]
     cookies: SessionCookies
     record_links: Sealer
     """Seals the facts a CDS Hooks card reads from the record into its visit-summary link."""
@@ -81,6 +87,10 @@ class Web:
     """Product-type id to a deployer's shop link (url, label); empty unless configured."""
     _swept: float | None = field(default=None, init=False, repr=False)
     _sweeping: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def default_pathway(self) -> str:
+        return self.config.default_pathway
 
     def db(self) -> sessionmaker[Session]:
         """Made (and migrated) on first use; the pages that never write never touch it."""
@@ -122,10 +132,54 @@ class Page:
     """The live server-side session this browser's answers belong to, if any."""
     dirty: bool = False
     _ended: list[str] = field(default_factory=list)
+    _reading: str | None = None
+    """A pathway whose learn pages are shown to a reader on another (`reading`)."""
 
     @property
     def gettext(self) -> Callable[[str], str]:
         return i18n.gettext_for(self.lang)
+
+    @property
+    def pathway(self) -> str:
+        """The pathway of this person's answers; the default until they choose one. A
+        pathway no longer served (a deployer's change) falls back to the default."""
+        chosen = self._reading or self.interview.pathway
+        if chosen is not None and chosen in self.web.packs:
+            return chosen
+        return self.web.default_pathway
+
+    @property
+    def pack(self) -> Pack:
+        return self.web.packs[self.pathway]
+
+    @property
+    def learn(self) -> Learn:
+        return self.web.learns[self.pathway]
+
+    def reading(self, pathway: str | None) -> Page | None:
+        """This request showing `pathway`'s learn pages (None: the person's own pathway),
+        their answers left as they are; None for a pathway not served here."""
+        if pathway is None:
+            return self
+        if pathway not in self.web.packs:
+            return None
+        return replace(self, _reading=pathway)
+
+    def choose(self, pathway: str) -> None:
+        """Start on `pathway` (a served one), keeping the answers to the facts the pathways
+        share (docs/architecture.md, "Shared facts"): the person is not asked them again."""
+        new, old = self.web.packs[pathway].facts, self.pack.facts
+        kept = {
+            f
+            for f in self.interview.order
+            if f in new and f in old and _same_question(new[f], old[f])
+        }
+        iv = self.interview
+        iv.facts = {f: v for f, v in iv.facts.items() if f in kept}
+        iv.skipped = [f for f in iv.skipped if f in kept]
+        iv.order = [f for f in iv.order if f in kept]
+        iv.pathway = pathway
+        self.dirty = True
 
     def save(self) -> None:
         self.dirty = True
@@ -140,6 +194,7 @@ class Page:
             skipped=list(other.skipped),
             order=list(other.order),
             started=True,
+            pathway=other.pathway,
         )
         return replace(self, interview=shown, _new_interview=False, dirty=False)
 
@@ -189,9 +244,10 @@ class Page:
             ],
             page=self,
             csrf=masked(self.interview.csrf),
-            pack=self.web.pack,
+            pack=self.pack,
+            packs=self.web.packs,
             version=__version__,
-            knowledge_version=f"{self.web.pack.meta.id} {self.web.pack.meta.version}",
+            knowledge_version=f"{self.pack.meta.id} {self.pack.meta.version}",
             path=self.request.url.path,
             started=self.interview.started,
             **context,

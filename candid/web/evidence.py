@@ -14,6 +14,7 @@ from candid.engine import assess
 from candid.evaluation.metrics import Report, evaluate
 from candid.evaluation.vignettes import load_vignettes
 from candid.knowledge.learn import Learn
+from candid.knowledge.loader import DEFAULT_PACK
 from candid.knowledge.models import Pack
 from candid.knowledge.validator import bases
 from candid.web.i18n import collation_key
@@ -100,9 +101,12 @@ def evidence(pack: Pack, learn: Learn, lang: str = "en") -> Evidence:
     return Evidence(listed, estimates, numbers)
 
 
-def default_vignettes_dir() -> Path | None:
-    """The public vignettes ship in the repository beside the package."""
-    folder = Path(__file__).resolve().parents[2] / "vignettes"
+def vignettes_dir(pathway: str) -> Path | None:
+    """A pathway's public vignettes, shipped in the repository beside the package: the first
+    pathway's in `vignettes/`, every other's in `vignettes/<pathway>/` (docs/evaluation.md).
+    None when they are not there (an installed package without the repository)."""
+    root = Path(__file__).resolve().parents[2] / "vignettes"
+    folder = root if pathway == DEFAULT_PACK else root / pathway
     return folder if folder.is_dir() else None
 
 

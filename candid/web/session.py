@@ -49,6 +49,8 @@ class Interview:
     """The unlocked diary's id, and below the key its recovery code derived: kept only in
     this encrypted cookie, so the server cannot open a diary on its own."""
     diary_key: str | None = None
+    pathway: str | None = None
+    """The pathway (pack id) these answers are for; None until one is chosen (the default)."""
 
     def answer(self, fact: str, value: FactValue | None) -> None:
         if value is None:
@@ -85,6 +87,7 @@ class Interview:
             "st": self.started,
             "d": self.diary,
             "k": self.diary_key,
+            "p": self.pathway,
         }
 
     @classmethod
@@ -97,6 +100,7 @@ class Interview:
             started=bool(data["st"]),
             diary=data.get("d"),
             diary_key=data.get("k"),
+            pathway=data.get("p"),
         )
 
 

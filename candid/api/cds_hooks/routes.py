@@ -38,7 +38,8 @@ from candid.api.cds_hooks.schemas import (
 from candid.api.cds_hooks.trust import require_trusted_client
 from candid.api.problems import Problem, problem_response
 from candid.engine import FactsError, assess
-from candid.knowledge.loader import load_ehr_codes, load_pack
+from candid.knowledge.loader import load_ehr_codes
+from candid.knowledge.models import Pack
 from candid.web.context import Web
 from candid.web.routes.results import record_summary_url
 
@@ -50,14 +51,11 @@ def service_id(pack_id: str) -> str:
     return "candid-" + pack_id.replace("_", "-")
 
 
-SERVICE_ID = service_id(load_pack().meta.id)
-ORDERS_SERVICE_ID = f"{SERVICE_ID}-orders"
+def orders_service_id(pack_id: str) -> str:
+    return f"{service_id(pack_id)}-orders"
+
+
 PREFIX = "/cds-services"
-router = APIRouter(
-    prefix=PREFIX,
-    tags=["CDS Hooks"],
-    dependencies=[Depends(require_trusted_client)],
-)
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No valid JWT from a trusted EHR (when configured)"},
     412: {"model": Problem, "description": "A prefetch key the service needs is missing"},
@@ -65,17 +63,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _services() -> list[Service]:
-    pack = load_pack()
+def _services(pack: Pack) -> list[Service]:
+    """A pathway's two services, described from its pack: its symptom, its codes (the
+    problem-list entries that trigger a card) and its prefetch."""
     symptom = pack.meta.title.en.lower()
     coded = ", ".join(f"{c.display}, {c.system.upper()} {c.code}" for c in pack.meta.symptom_codes)
     who = f"For patients with {symptom} ({coded}) on the problem list"
     version = f"Knowledge pack {pack.meta.id} {pack.meta.version}."
-    prefetch = templates(load_ehr_codes())
+    prefetch = templates(load_ehr_codes(pack.meta.id))
     return [
         Service(
             hook="patient-view",
-            id=SERVICE_ID,
+            id=service_id(pack.meta.id),
             title=f"Candid: {symptom}",
             description=(
                 f"{who}: how soon to be seen, the causes to consider with their "
@@ -86,7 +85,7 @@ def _services() -> list[Service]:
         ),
         Service(
             hook="order-select",
-            id=ORDERS_SERVICE_ID,
+            id=orders_service_id(pack.meta.id),
             title=f"Candid: evaluations still to order for {symptom}",
             description=(
                 f"{who}, while orders are being placed: the evaluations neither on the record "
@@ -98,41 +97,61 @@ def _services() -> list[Service]:
     ]
 
 
-@router.get("", response_model=Discovery, response_model_exclude_none=True)
-def discovery() -> Discovery:
-    return Discovery(services=_services())
-
-
-def _hook(service_id: str, summary: str) -> Callable[[Endpoint], Endpoint]:
-    """The route of one service: cards out, RFC 9457 problems for the errors."""
-    return router.post(
-        f"/{service_id}",
-        response_model=CardsResponse,
-        response_model_exclude_none=True,
-        responses=ERRORS,
-        summary=summary,
+def router_for(packs: list[Pack]) -> APIRouter:
+    """Discovery and two services (patient-view, order-select) per served pathway, each
+    pathway's cards only for patients with its own symptom on the problem list."""
+    router = APIRouter(
+        prefix=PREFIX, tags=["CDS Hooks"], dependencies=[Depends(require_trusted_client)]
     )
 
+    @router.get("", response_model=Discovery, response_model_exclude_none=True)
+    def discovery() -> Discovery:
+        return Discovery(services=[s for pack in packs for s in _services(pack)])
 
-@_hook(SERVICE_ID, "patient-view: cards for a patient with the pathway's symptom")
-def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
-    return _advise(http, request.prefetch, request.context.patientId, drafted=None)
+    for pack in packs:
+        _pathway_services(router, pack)
+    return router
 
 
-@_hook(ORDERS_SERVICE_ID, "order-select: the evaluations still to order for such a patient")
-def order_select(http: Request, request: OrderSelectRequest = Body(...)) -> JSONResponse:  # noqa: B008
-    drafted = drafted_workup(
-        request.context.draftOrders, load_pack(), load_ehr_codes(), request.context.patientId
-    )
-    return _advise(http, request.prefetch, request.context.patientId, drafted=drafted)
+def _pathway_services(router: APIRouter, pack: Pack) -> None:
+    def hook(service: str, summary: str) -> Callable[[Endpoint], Endpoint]:
+        """The route of one service: cards out, RFC 9457 problems for the errors."""
+        return router.post(
+            f"/{service}",
+            response_model=CardsResponse,
+            response_model_exclude_none=True,
+            responses=ERRORS,
+            summary=summary,
+            name=service,
+        )
+
+    name = pack.meta.title.en.lower()
+
+    @hook(service_id(pack.meta.id), f"patient-view: cards for a patient with {name}")
+    def patient_view(http: Request, request: HookRequest = Body(...)) -> JSONResponse:  # noqa: B008
+        return _advise(http, pack, request.prefetch, request.context.patientId, drafted=None)
+
+    @hook(orders_service_id(pack.meta.id), f"order-select: evaluations still to order ({name})")
+    def order_select(http: Request, request: OrderSelectRequest = Body(...)) -> JSONResponse:  # noqa: B008
+        drafted = drafted_workup(
+            request.context.draftOrders,
+            pack,
+            load_ehr_codes(pack.meta.id),
+            request.context.patientId,
+        )
+        return _advise(http, pack, request.prefetch, request.context.patientId, drafted=drafted)
 
 
 def _advise(
-    http: Request, prefetch: dict[str, Any] | None, patient_id: str, drafted: set[str] | None
+    http: Request,
+    pack: Pack,
+    prefetch: dict[str, Any] | None,
+    patient_id: str,
+    drafted: set[str] | None,
 ) -> JSONResponse:
     """The card, or none. `drafted` is None for patient-view; for order-select it is what
     the draft orders cover, and there is a card only if some evaluation is still missing."""
-    pack, codes = load_pack(), load_ehr_codes()
+    codes = load_ehr_codes(pack.meta.id)
     try:
         record = read(prefetch, patient_id)
     except MissingPrefetch as missing:
@@ -159,7 +178,7 @@ def _advise(
     if drafted is not None and not missing_workup(assessment, drafted):
         return JSONResponse(CardsResponse(cards=[]).dump())  # the orders cover it all
     web: Web = http.app.state.web  # the app's own settings and keys
-    summary_url = record_summary_url(web, facts)
+    summary_url = record_summary_url(web, pack, facts)
     result = card(
         assessment,
         pack,

@@ -32,7 +32,7 @@ as a response to the published form the contained Questionnaire was derived from
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,6 +73,33 @@ def next_question(pack: Pack, body: Any) -> JSON:
     """The adaptive response with the next page, or completed. Raises FhirInputError naming
     every problem (the item's linkId or the path) and what is allowed."""
     return _Round(pack).run(body)
+
+
+def form_named(packs: Sequence[Pack], body: Any) -> Pack | None:
+    """The pathway whose published form an adaptive response names: its `questionnaire`
+    canonical, or the `derivedFrom` of the form it contains. None when it names none (the
+    start of an interview) or one no pathway publishes: the reader then reports it."""
+    qr: Any = body
+    if isinstance(body, Mapping) and body.get("resourceType") == "Parameters":
+        found = [
+            p.get("resource")
+            for p in body.get("parameter") or []
+            if isinstance(p, Mapping) and p.get("name") == PARAMETER
+        ]
+        qr = found[0] if len(found) == 1 else None
+    if not isinstance(qr, Mapping):
+        return None
+    named: list[str] = []
+    ref = qr.get("questionnaire")
+    if isinstance(ref, str) and not ref.startswith("#"):
+        named.append(ref.split("|")[0])
+    for form in qr.get("contained") or [] if isinstance(qr.get("contained"), list) else []:
+        if isinstance(form, Mapping) and isinstance(form.get("derivedFrom"), list):
+            named += [d.split("|")[0] for d in form["derivedFrom"] if isinstance(d, str)]
+    for pack in packs:
+        if questionnaire_url(pack) in named:
+            return pack
+    return None
 
 
 def for_assess(pack: Pack, body: Any) -> Any:

@@ -22,7 +22,10 @@ RELEASED = "2026-12-04"
 """When this statement's shape last changed (R4 requires a date)."""
 
 
-def capability_statement(pack: Pack) -> JSON:
+def capability_statement(packs: list[Pack]) -> JSON:
+    """One statement for every served pathway: each publishes its Questionnaire and
+    CodeSystem under its own id and runs `$assess` and `$next-question` on it."""
+    forms = ", ".join(questionnaire_url(p) for p in packs)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -31,8 +34,8 @@ def capability_statement(pack: Pack) -> JSON:
         "kind": "instance",
         "software": {"name": "Candid", "version": __version__},
         "implementation": {
-            "description": f"Candid decision support, knowledge pack {pack.meta.id} "
-            f"{pack.meta.version}",
+            "description": "Candid decision support, knowledge packs "
+            + ", ".join(f"{p.meta.id} {p.meta.version}" for p in packs),
             "url": BASE,
         },
         "fhirVersion": "4.0.1",
@@ -49,8 +52,9 @@ def capability_statement(pack: Pack) -> JSON:
                         "operation": [
                             {
                                 "name": "assess",
-                                "definition": f"{questionnaire_url(pack)}/$assess",
-                                "documentation": "A QuestionnaireResponse (or a Bundle or "
+                                "definition": f"{BASE}/OperationDefinition/Questionnaire-assess",
+                                "documentation": f"On each of {forms}. "
+                                "A QuestionnaireResponse (or a Bundle or "
                                 "Parameters holding one and the clinician's Observations) in; "
                                 "a Bundle with a RiskAssessment, ServiceRequests and a Flag "
                                 "out.",
@@ -59,7 +63,9 @@ def capability_statement(pack: Pack) -> JSON:
                                 "name": "next-question",
                                 "definition": NEXT_QUESTION,
                                 "documentation": "SDC adaptive forms (type level, "
-                                "POST Questionnaire/$next-question): an adaptive "
+                                "POST Questionnaire/$next-question, the pathway being the form "
+                                "the response derives from; or instance level on one of "
+                                f"{forms}): an adaptive "
                                 "QuestionnaireResponse in, the same response out with the "
                                 "interview's next page added to its contained Questionnaire, "
                                 "or completed; an emergency is a display item with what to do "

@@ -198,7 +198,7 @@ class _Reader:
                 f"{where}.code",
                 "no coding names a fact Candid uses",
                 f"a fact id from {code_system_url(self.pack)}, or LOINC "
-                + ", ".join(sorted(fact_by_loinc())),
+                + ", ".join(sorted(fact_by_loinc(self.pack))),
             )
             return
         self._subject(where, obs.get("subject"))
@@ -216,7 +216,7 @@ class _Reader:
                 continue
             if system == code_system_url(self.pack) and value in self.pack.facts:
                 return value
-            if system == LOINC and value in (by_loinc := fact_by_loinc()):
+            if system == LOINC and value in (by_loinc := fact_by_loinc(self.pack)):
                 return by_loinc[value]
         return None
 

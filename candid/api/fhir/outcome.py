@@ -24,12 +24,12 @@ from candid.api.fhir.terminology import (
     JSON,
     SYSTEMS,
     coding,
+    ehr_codes,
     own,
     symptom_concept,
 )
 from candid.engine import Assessment
 from candid.engine.assessment import CauseOut
-from candid.knowledge.loader import load_ehr_codes
 from candid.knowledge.models import Pack
 
 NOBODY: JSON = {"display": "The person who answered (no patient reference was given)"}
@@ -131,7 +131,7 @@ def _prediction(pack: Pack, cause: CauseOut, lang: str) -> JSON:
 def _flag(pack: Pack, result: Assessment, subject: JSON, now: str) -> JSON:
     urgency = result.urgency
     level = next(v for k, v in pack.urgency.levels.items() if k == urgency.level)
-    priority = load_ehr_codes().indicators[urgency.level].flag_priority
+    priority = ehr_codes(pack).indicators[urgency.level].flag_priority
     display = FLAG_PRIORITY_DISPLAY[priority]
     return {
         "resourceType": "Flag",
@@ -167,7 +167,7 @@ def _clinician_urgency(pack: Pack, result: Assessment) -> str:
     the rules that set it, by id: the person's own wording ("Say why when you book") belongs
     on their page, not in the record."""
     lang = result.language
-    phrase = load_ehr_codes().indicators[result.urgency.level].phrase.get(lang)
+    phrase = ehr_codes(pack).indicators[result.urgency.level].phrase.get(lang)
     words = CLINICIAN_WORDS.get(lang, CLINICIAN_WORDS["en"])
     flags = ", ".join(f.replace("_", " ") for f in result.urgency.red_flags)
     symptom = pack.meta.clinical_name.get(lang)

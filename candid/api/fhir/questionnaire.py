@@ -104,7 +104,7 @@ def _patient_items(pack: Pack, lang: str) -> list[JSON]:
 def _item(pack: Pack, fact: Fact, lang: str) -> JSON:
     item: JSON = {
         "linkId": fact.id,
-        "code": [own(pack, fact.id, fact.question.en), *result_codings(fact.id)],
+        "code": [own(pack, fact.id, fact.question.en), *result_codings(pack, fact.id)],
         "text": fact.question.get(lang),
         "type": fact.type,
         "required": False,  # a missing answer means "unknown", which the engine handles

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from candid.api.fhir.adaptive import for_assess, mark_adaptive, next_question
+from candid.api.fhir.adaptive import for_assess, form_named, mark_adaptive, next_question
 from candid.api.fhir.capability import capability_statement
 from candid.api.fhir.codesystem import code_system
 from candid.api.fhir.errors import FhirInputError, InputProblem
@@ -27,7 +27,6 @@ from candid.api.fhir.questionnaire import questionnaire
 from candid.api.fhir.terminology import slug
 from candid.api.schemas import Language
 from candid.engine import FactsError, assess
-from candid.knowledge.loader import load_pack
 from candid.knowledge.models import Pack
 
 MAX_DEPTH = 64
@@ -65,11 +64,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _pack(resource_id: str) -> Pack:
-    pack = load_pack()
-    if resource_id != slug(pack):
-        raise HTTPException(404, f"Unknown id {resource_id!r}; known: {slug(pack)}")
-    return pack
+def _served(request: Request) -> list[Pack]:
+    packs: dict[str, Pack] = request.app.state.pathways
+    return list(packs.values())
+
+
+def _pack(request: Request, resource_id: str) -> Pack:
+    """The served pathway whose Questionnaire and CodeSystem have this id (its slug)."""
+    packs = _served(request)
+    for pack in packs:
+        if slug(pack) == resource_id:
+            return pack
+    known = ", ".join(slug(p) for p in packs)
+    raise HTTPException(404, f"Unknown id {resource_id!r}; known: {known}")
+
+
+def _default(request: Request) -> Pack:
+    packs: dict[str, Pack] = request.app.state.pathways
+    return packs[request.app.state.default_pathway]
 
 
 def _fhir(resource: dict[str, Any]) -> Response:
@@ -77,22 +89,24 @@ def _fhir(resource: dict[str, Any]) -> Response:
 
 
 @router.get("/metadata", responses={200: RESOURCE, **ERRORS})
-def get_metadata() -> Response:
+def get_metadata(request: Request) -> Response:
     """The CapabilityStatement: what this server reads and which operations it offers."""
-    return _fhir(capability_statement(load_pack()))
+    return _fhir(capability_statement(_served(request)))
 
 
 @router.get("/Questionnaire/{questionnaire_id}", responses={200: RESOURCE, **ERRORS})
-def get_questionnaire(questionnaire_id: str, language: Language = "en") -> Response:
+def get_questionnaire(
+    request: Request, questionnaire_id: str, language: Language = "en"
+) -> Response:
     """The interview as a Questionnaire for an SDC form filler, generated from the pack, and
     marked as one this server also runs adaptively (`Questionnaire/$next-question`)."""
-    return _fhir(mark_adaptive(questionnaire(_pack(questionnaire_id), language)))
+    return _fhir(mark_adaptive(questionnaire(_pack(request, questionnaire_id), language)))
 
 
 @router.get("/CodeSystem/{code_system_id}", responses={200: RESOURCE, **ERRORS})
-def get_code_system(code_system_id: str) -> Response:
+def get_code_system(request: Request, code_system_id: str) -> Response:
     """Candid's codes: questions, answers, causes, evaluations and urgency levels."""
-    return _fhir(code_system(_pack(code_system_id)))
+    return _fhir(code_system(_pack(request, code_system_id)))
 
 
 @router.post(
@@ -110,7 +124,7 @@ def get_code_system(code_system_id: str) -> Response:
 async def assess_response(questionnaire_id: str, request: Request) -> Response:
     """Answers (and results) in; a Bundle with a RiskAssessment, ServiceRequests and a Flag out.
     A completed adaptive response from `$next-question` is read as an answer to this form."""
-    pack = _pack(questionnaire_id)
+    pack = _pack(request, questionnaire_id)
     body = await _read_body(request)
     if isinstance(body, Response):
         return body
@@ -146,11 +160,37 @@ async def assess_response(questionnaire_id: str, request: Request) -> Response:
 async def next_question_response(request: Request) -> Response:
     """SDC adaptive forms: the same QuestionnaireResponse back, its contained Questionnaire
     extended by the interview's next page (`in-progress`), or `completed` when the interview
-    stops or an emergency interrupts it (shown as a display item)."""
-    pack = load_pack()
+    stops or an emergency interrupts it (shown as a display item). The pathway is the form
+    the response names (its `questionnaire`, or its contained form's `derivedFrom`); a
+    response that names none starts the default pathway's interview."""
     body = await _read_body(request)
     if isinstance(body, Response):
         return body
+    return _adaptive(form_named(_served(request), body) or _default(request), body)
+
+
+@router.post(
+    "/Questionnaire/{questionnaire_id}/$next-question",
+    responses={200: RESOURCE, **ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "An adaptive QuestionnaireResponse for this Questionnaire, as for "
+            "the type-level operation.",
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def next_question_on(questionnaire_id: str, request: Request) -> Response:
+    """SDC adaptive forms on one pathway's Questionnaire (the instance-level operation)."""
+    pack = _pack(request, questionnaire_id)
+    body = await _read_body(request)
+    if isinstance(body, Response):
+        return body
+    return _adaptive(pack, body)
+
+
+def _adaptive(pack: Pack, body: Any) -> Response:
     try:
         return _fhir(next_question(pack, body))
     except FhirInputError as err:

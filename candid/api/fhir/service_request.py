@@ -9,9 +9,8 @@ ehr_codes.yaml), not decided here.
 
 from __future__ import annotations
 
-from candid.api.fhir.terminology import JSON, own, symptom_codings, workup_codings
+from candid.api.fhir.terminology import JSON, ehr_codes, own, symptom_codings, workup_codings
 from candid.engine.assessment import Assessment, WorkupOut
-from candid.knowledge.loader import load_ehr_codes
 from candid.knowledge.models import Pack
 
 LOOKS_FOR = {"en": "Looks for", "es": "Busca"}
@@ -35,12 +34,12 @@ def service_request(
         "resourceType": "ServiceRequest",
         "status": "draft",
         "intent": "proposal",
-        "priority": load_ehr_codes().indicators[result.urgency.level].request_priority,
+        "priority": ehr_codes(pack).indicators[result.urgency.level].request_priority,
         "code": {
             # Candid's own `workup.<id>` first: the id an order-select hook reads back.
             "coding": [
                 own(pack, f"workup.{item.id}", pack.workup[item.id].name.en),
-                *workup_codings(item.id),
+                *workup_codings(pack, item.id),
             ],
             "text": item.name,
         },

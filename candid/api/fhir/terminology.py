@@ -64,43 +64,41 @@ def standard(code: Code) -> JSON:
 # EHR code table (ehr_codes.yaml), the same one the CDS Hooks service reads.
 
 
-def _codes() -> EhrCodes:
-    return load_ehr_codes()
+def ehr_codes(pack: Pack) -> EhrCodes:
+    """The pack's EHR code table: each pathway maps its own facts, orders and levels."""
+    return load_ehr_codes(pack.meta.id)
 
 
-def loinc(code: str) -> JSON:
-    return coding(LOINC, code, _codes().display("loinc", code))
-
-
-def result_codings(fact: str) -> list[JSON]:
+def result_codings(pack: Pack, fact: str) -> list[JSON]:
     """The standard code a form shows for a clinician result (the first of its LOINC codes)."""
-    rule = _codes().observations.get(fact)
-    codes = [c.code for c in rule.codes if c.system == "loinc"] if rule else []
-    return [loinc(codes[0])] if codes else []
+    codes = ehr_codes(pack)
+    rule = codes.observations.get(fact)
+    found = [c.code for c in rule.codes if c.system == "loinc"] if rule else []
+    return [coding(LOINC, found[0], codes.display("loinc", found[0]))] if found else []
 
 
-def fact_by_loinc() -> dict[str, str]:
+def fact_by_loinc(pack: Pack) -> dict[str, str]:
     """LOINC code -> fact, for the results whose value arrives as a coding. Results with more
     than one reading (a combined CT/NG panel) or a number (a quantitative hCG) are left out:
     they do not map onto one fact value."""
-    return _codes().fact_by_code("loinc")
+    return ehr_codes(pack).fact_by_code("loinc")
 
 
-def workup_codings(item_id: str) -> list[JSON]:
+def workup_codings(pack: Pack, item_id: str) -> list[JSON]:
     """Orderable codes for a workup item; an exam or a procedure without a verified code
     carries Candid's code only."""
-    codes = _codes()
+    codes = ehr_codes(pack)
     return [
         coding(c.uri, c.code, codes.display(c.system, c.code))
         for c in codes.workup_orders.get(item_id, [])
     ]
 
 
-def snomed_presence() -> dict[str, str]:
+def snomed_presence(pack: Pack) -> dict[str, str]:
     """SNOMED CT qualifier values a lab sends for a presence test, mapped onto the pack's
     values. Only facts whose values are exactly positive/negative take them: a pooled hrHPV
     "positive" cannot say whether it is type 16/18, so hpv_test needs Candid's own codes."""
-    return _codes().presence_by_code("snomed")
+    return ehr_codes(pack).presence_by_code("snomed")
 
 
 def symptom_codings(pack: Pack) -> list[JSON]:

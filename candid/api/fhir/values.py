@@ -84,7 +84,7 @@ def _from_coding(pack: Pack, fact: Fact, coding: Any) -> str | None:
         value = code[len(prefix) :] if code.startswith(prefix) else code
         return value if value in choices else aliases.get(value)
     if system == SNOMED and _presence(fact):
-        return snomed_presence().get(code)
+        return snomed_presence(pack).get(code)
     return None
 
 

@@ -60,7 +60,7 @@ async def send_feedback(p: PageDep) -> Response:
         rating=int(rating),
         comment=comment or None,
         language=p.lang,
-        knowledge_version=p.web.pack.meta.version,
+        knowledge_version=p.pack.meta.version,
     )
     await run_in_threadpool(_store, p, row)
     return p.redirect("/feedback?sent=true")

@@ -21,7 +21,7 @@ PageDep = Annotated[Page, Depends(page)]
 
 def current(p: Page) -> Assessment:
     iv = p.interview
-    return assess(p.web.pack, iv.facts, lang=p.lang, skipped=iv.skipped, detail="likely")
+    return assess(p.pack, iv.facts, lang=p.lang, skipped=iv.skipped, detail="likely")
 
 
 @router.get("/")
@@ -31,10 +31,19 @@ def start(p: PageDep, deleted: bool = False) -> Response:
 
 @router.post("/start")
 async def begin(p: PageDep) -> Response:
+    """Resume, start again, or start on a pathway (a person with answers from another
+    pathway keeps the ones the two share)."""
     form = await p.form()
-    if form.get("resume") == "yes" and p.interview.order:
+    chosen = form.get("pathway") or p.pathway
+    if chosen not in p.web.packs:
+        return p.render("error.jinja", status=400, kind="bad_request")
+    if form.get("resume") == "yes" and p.interview.order and chosen == p.pathway:
         return p.redirect("/questions")
-    p.reset(new_token=False)
+    if chosen != p.pathway and p.interview.order:
+        p.choose(chosen)
+    else:
+        p.reset(new_token=False)
+        p.interview.pathway = chosen
     p.interview.started = True
     return p.redirect("/questions")
 
@@ -65,7 +74,7 @@ def _steps_left(p: Page, result: Assessment, fact: str | None, group: str | None
 
 
 def _patient_fact(p: Page, fact: str) -> bool:
-    known = p.web.pack.facts.get(fact)
+    known = p.pack.facts.get(fact)
     return known is not None and known.asked_by == "patient"
 
 
@@ -75,17 +84,17 @@ def _back(p: Page, first: str | None, change: bool, group: str | None = None) ->
     if change:
         return "/check"
     order = p.interview.order
-    on_page = [first] if group is None else [f for f in order if group_of(p.web.pack, f) == group]
+    on_page = [first] if group is None else [f for f in order if group_of(p.pack, f) == group]
     cut = min((order.index(f) for f in on_page if f in order), default=len(order))
     before = order[:cut]
     if not before:
         return "/"
     previous = before[-1]
-    previous_group = group_of(p.web.pack, previous)
+    previous_group = group_of(p.pack, previous)
     if (
         previous_group is not None
         and previous_group != group
-        and group_for(p.web.pack, previous_group, p.interview.facts, p.lang) is not None
+        and group_for(p.pack, previous_group, p.interview.facts, p.lang) is not None
     ):
         return f"/groups/{previous_group}"
     return f"/questions/{previous}"
@@ -94,7 +103,7 @@ def _back(p: Page, first: str | None, change: bool, group: str | None = None) ->
 def _question_page(
     p: Page, fact: str, change: bool, error: str | None = None, raw: str | None = None
 ) -> Response:
-    q = question_for(p.web.pack, fact, p.lang)
+    q = question_for(p.pack, fact, p.lang)
     iv = p.interview
     if raw is None and iv.answered(fact):
         raw = flow.form_value(iv.facts.get(fact))
@@ -102,7 +111,7 @@ def _question_page(
         "question.jinja",
         status=422 if error else 200,
         q=q,
-        unknown_allowed=p.web.pack.facts[fact].unknown_allowed,
+        unknown_allowed=p.pack.facts[fact].unknown_allowed,
         raw=raw,
         error=error,
         change=change,
@@ -132,16 +141,16 @@ async def answer_question(
     form = await p.form()
     if not p.interview.started:
         return p.redirect("/")
-    q = question_for(p.web.pack, fact, p.lang)
+    q = question_for(p.pack, fact, p.lang)
     raw = flow.UNSURE if form.get("unsure") == "yes" else form.get("answer")
-    read = flow.read_answer(q, raw, p.web.pack.facts[fact].unknown_allowed, p.gettext)
+    read = flow.read_answer(q, raw, p.pack.facts[fact].unknown_allowed, p.gettext)
     if isinstance(read, flow.AnswerError):
         return _question_page(p, fact, change, read.message, read.raw)
     trial = Interview.from_json(p.interview.to_json())
     trial.answer(fact, read.value)
-    flow.prune(p.web.pack, trial)
+    flow.prune(p.pack, trial)
     try:
-        result = assess(p.web.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
+        result = assess(p.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
     except FactsError as err:  # the answer contradicts an earlier one: say which, save nothing
         message = p.gettext("This answer does not fit with an earlier answer: %(detail)s") % {
             "detail": "; ".join(prob.message for prob in err.problems)
@@ -164,7 +173,7 @@ async def answer_question(
 def _group_page(
     p: Page, group_id: str, ticked: set[str], none: bool, error: str | None = None
 ) -> Response:
-    group = group_for(p.web.pack, group_id, p.interview.facts, p.lang)
+    group = group_for(p.pack, group_id, p.interview.facts, p.lang)
     assert group is not None
     return p.render(
         "group.jinja",
@@ -182,9 +191,9 @@ def _group_page(
 def show_group(p: PageDep, group_id: str) -> Response:
     if not p.interview.started:
         return p.redirect("/")
-    group = group_for(p.web.pack, group_id, p.interview.facts, p.lang)
+    group = group_for(p.pack, group_id, p.interview.facts, p.lang)
     if group is None:  # unknown, or fewer than two of its questions apply: one at a time
-        known = p.web.pack.interview.groups.get(group_id)
+        known = p.pack.interview.groups.get(group_id)
         if known is None:
             return p.render("error.jinja", status=404, kind="not_found")
         return p.redirect("/questions")
@@ -204,9 +213,9 @@ async def answer_group(p: PageDep, group_id: str) -> Response:
     form = await p.form()
     if not p.interview.started:
         return p.redirect("/")
-    group = group_for(p.web.pack, group_id, p.interview.facts, p.lang)
+    group = group_for(p.pack, group_id, p.interview.facts, p.lang)
     if group is None:
-        if group_id not in p.web.pack.interview.groups:
+        if group_id not in p.pack.interview.groups:
             return p.render("error.jinja", status=404, kind="not_found")
         return p.redirect("/questions")
     if group.kind == "form":
@@ -229,9 +238,9 @@ async def answer_group(p: PageDep, group_id: str) -> Response:
     trial = Interview.from_json(p.interview.to_json())
     for fact in items:
         trial.answer(fact, fact in ticked)
-    flow.prune(p.web.pack, trial)
+    flow.prune(p.pack, trial)
     try:
-        result = assess(p.web.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
+        result = assess(p.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
     except FactsError as err:
         message = _("This answer does not fit with an earlier answer: %(detail)s") % {
             "detail": "; ".join(prob.message for prob in err.problems)
@@ -253,7 +262,7 @@ def _form_page(
     known: dict[str, object] = {}
     page = {i.fact for i in group.items}
     for item in group.items:
-        ask_when = p.web.pack.facts[item.fact].ask_when
+        ask_when = p.pack.facts[item.fact].ask_when
         if item.shown_when is not None and ask_when is not None:
             for fact in ask_when.fact_names() - page:
                 if fact in p.interview.facts:
@@ -293,7 +302,7 @@ def _answer_form(p: Page, group: GroupOut, form: dict[str, str]) -> Response:
             given[item.fact] = read.value
     iv = p.interview
     page = [i.fact for i in group.items]
-    shown = form_applying(p.web.pack, page, iv.facts, given)
+    shown = form_applying(p.pack, page, iv.facts, given)
     errors = {f: m for f, m in errors.items() if f in shown}
     if errors:
         return _form_page(p, group, raw, errors)
@@ -303,9 +312,9 @@ def _answer_form(p: Page, group: GroupOut, form: dict[str, str]) -> Response:
             trial.answer(fact, given[fact])
         else:
             trial.forget(fact)
-    flow.prune(p.web.pack, trial)
+    flow.prune(p.pack, trial)
     try:
-        result = assess(p.web.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
+        result = assess(p.pack, trial.facts, lang=p.lang, skipped=trial.skipped)
     except FactsError as err:
         message = p.gettext("This answer does not fit with an earlier answer: %(detail)s") % {
             "detail": "; ".join(prob.message for prob in err.problems)
@@ -329,8 +338,8 @@ def emergency(p: PageDep) -> Response:
 def _page_of(p: Page, fact: str) -> str:
     """Where a person changes the answer to `fact`: the page that asked it (a group's or a
     form's, with the others given there), or its own question page."""
-    group = group_of(p.web.pack, fact)
-    if group is not None and group_for(p.web.pack, group, p.interview.facts, p.lang):
+    group = group_of(p.pack, fact)
+    if group is not None and group_for(p.pack, group, p.interview.facts, p.lang):
         return f"/groups/{group}"
     return f"/questions/{fact}?change=true"
 
@@ -339,7 +348,7 @@ def _page_of(p: Page, fact: str) -> str:
 def check_answers(p: PageDep) -> Response:
     if not p.interview.order:
         return p.redirect("/")
-    rows = flow.answer_rows(p.web.pack, p.interview, p.lang, p.gettext("I'm not sure"))
+    rows = flow.answer_rows(p.pack, p.interview, p.lang, p.gettext("I'm not sure"))
     result = current(p)
     return p.render("check.jinja", rows=rows, more=result.next_question is not None)
 

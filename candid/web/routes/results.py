@@ -17,6 +17,7 @@ from candid.diary.pattern import pattern
 from candid.engine import Assessment, question_for
 from candid.engine.assessment import FactValueOut
 from candid.engine.conditions import Facts, FactValue, compile_test
+from candid.knowledge.models import Pack
 from candid.web import flow
 from candid.web.context import Page, Web, page
 from candid.web.pdf import BUSY_RETRY_SECONDS, PdfBusy
@@ -38,8 +39,8 @@ rest are one click away."""
 
 def _reassure(p: Page, result: Assessment, facts: Facts) -> bool:
     """Whether the pack's reassurance may be said here (its `show_when`, all parts)."""
-    when = p.web.learn.reassurance.show_when
-    rank: dict[str, int] = {k: v.rank for k, v in p.web.pack.urgency.levels.items()}
+    when = p.learn.reassurance.show_when
+    rank: dict[str, int] = {k: v.rank for k, v in p.pack.urgency.levels.items()}
     if rank[result.urgency.level] > rank[when.urgency_at_most]:
         return False
     if any(c.likely and c.id in when.unless_likely for c in result.causes):
@@ -54,7 +55,7 @@ def _results_context(p: Page) -> dict[str, Any]:
     facts: dict[str, FactValueOut] = dict(p.interview.facts)
     for assumption in result.assumptions:
         facts = {**assumption.facts, **facts}
-    learn = p.web.learn
+    learn = p.learn
     meanwhile = learn.guides["meanwhile"]
     tips_when = meanwhile.show_tips_when
     # The tips depend on questions the interview leaves to this page (how sex is affected):
@@ -62,7 +63,7 @@ def _results_context(p: Page) -> dict[str, Any]:
     unasked = [
         f
         for f in (tips_when.fact_names() if tips_when is not None else set())
-        if not p.interview.answered(f) and p.web.pack.facts[f].asked_by == "patient"
+        if not p.interview.answered(f) and p.pack.facts[f].asked_by == "patient"
     ]
     # One order everywhere on the page: causes by how likely they are. "No cause found" is
     # not a cause; it is said on its own, in the same words.
@@ -73,9 +74,7 @@ def _results_context(p: Page) -> dict[str, Any]:
     questions = result.questions_for_provider
     return {
         "result": result,
-        "meanwhile_question": question_for(p.web.pack, sorted(unasked)[0], p.lang)
-        if unasked
-        else None,
+        "meanwhile_question": question_for(p.pack, sorted(unasked)[0], p.lang) if unasked else None,
         "likely": likely,
         "glance": (likely or causes)[:GLANCE_CAUSES],
         "no_cause": next((c for c in result.causes if c.no_cause), None),
@@ -92,7 +91,7 @@ def _results_context(p: Page) -> dict[str, Any]:
         "intimacy_affected": tips_when is not None and compile_test(tips_when)(facts),
         "meanwhile": meanwhile,
         "reassurance": learn.reassurance if _reassure(p, result, facts) else None,
-        "reassurance_sources": [p.web.pack.sources[k] for k in learn.reassurance.sources],
+        "reassurance_sources": [p.pack.sources[k] for k in learn.reassurance.sources],
         "interview_done": result.next_question is None or result.urgency.interrupt,
     }
 
@@ -105,7 +104,7 @@ def results(p: PageDep) -> Response:
 
 
 def _summary_context(p: Page, *, with_diary: bool = True) -> dict[str, Any]:
-    answers = flow.answer_rows(p.web.pack, p.interview, p.lang, p.gettext("I'm not sure"))
+    answers = flow.answer_rows(p.pack, p.interview, p.lang, p.gettext("I'm not sure"))
     diary = opened(p) if with_diary else None
     stored = p.web.diaries().episodes(diary) if diary is not None else []
     today = dt.date.today()
@@ -179,9 +178,10 @@ async def summary_pdf(p: PageDep) -> Response:
 RECORD_SUMMARY = "/summary/record"
 
 
-def record_summary_url(web: Web, facts: Mapping[str, FactValue]) -> str:
-    """The absolute link to the visit summary of these facts, for a card."""
-    sealed = web.record_links.seal(Interview(facts=dict(facts), order=list(facts)))
+def record_summary_url(web: Web, pack: Pack, facts: Mapping[str, FactValue]) -> str:
+    """The absolute link to the visit summary of these facts on this pathway, for a card."""
+    record = Interview(facts=dict(facts), order=list(facts), pathway=pack.meta.id)
+    sealed = web.record_links.seal(record)
     return f"{web.config.public_url}{RECORD_SUMMARY}?{urlencode({'t': sealed})}"
 
 
