@@ -104,6 +104,59 @@ class CompiledRule:
 
 
 @dataclass(frozen=True)
+class AnswerSpace:
+    """A question's answers as the choice of the next question plays them out
+    (`decision.possible_answers`), prepared once so that a step does not rebuild them for
+    every candidate question."""
+
+    keys: tuple[str, ...]
+    """The answers' names (a number question's bands)."""
+    values: tuple[FactValue, ...]
+    """The value each answer stands for (a band's lower bound)."""
+    fixed: tuple[float, ...]
+    """How likely each answer is when it is not mixed over the causes: the fact's baseline,
+    otherwise uniform."""
+    rows: tuple[int, ...]
+    """Per answer, its row in `WhatIfTables.log_lr` (the zero row when it moves no cause)."""
+    given: FloatArray | None
+    """P(answer | cause), one row per key, for a fact that is evidence; None otherwise."""
+    in_order: bool
+    """`given`'s rows are the answers in `keys` order (so its mixture needs no reordering)."""
+
+
+@dataclass(frozen=True)
+class WhatIfTables:
+    """What playing out one answer to one question touches, per fact: the rows of the
+    likelihood table, the urgency rules, stages and workup items that read it. A what-if
+    answer that touches none of them leaves them as they are, so only those are tested
+    again (`decision.question_values`)."""
+
+    answers: dict[str, AnswerSpace]
+    log_lr: FloatArray
+    """Every evidence fact's log-ratio rows, stacked, then a row of zeros (`zero_row`)."""
+    zero_row: int
+    given_by_size: dict[int, FloatArray]
+    """For the evidence facts with n answers in order, their `given` stacked (facts x n x
+    causes), in `given_slot` order: mixing them over the causes is then one call per size."""
+    given_slot: dict[str, int]
+    rules_reading: dict[str, tuple[int, ...]]
+    """Fact -> indices into `CompiledPack.rules` of the rules whose condition reads it."""
+    stages_reading: dict[str, tuple[str, ...]]
+    items_reading: dict[str, tuple[str, ...]]
+    """Fact -> the workup items whose conditions read it."""
+    items_gated_by: dict[str, tuple[str, ...]]
+    """Stage -> the workup items offered once that stage is open."""
+    item_reads: dict[str, tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...]]]
+    """Workup item -> the facts its `done_when`, its stage gate's condition and each of its
+    `recommend_when` read: a what-if answer tests again only the conditions that read it."""
+    entangled: frozenset[str]
+    """Facts an inference reads or sets: a what-if answer to one of them can change what is
+    assumed, so it is played out the long way."""
+    supersedes: dict[str, frozenset[str]]
+    """Fact -> the evidence facts it supersedes when known."""
+
+
+@dataclass(frozen=True)
 class CompiledPack:
     pack: Pack
     cause_ids: tuple[str, ...]
@@ -136,6 +189,8 @@ class CompiledPack:
     """Every fact a prior rule, an exclusion or a site requirement reads: priors depend on
     nothing else, so they are cached by these facts' values."""
     prior_cache: dict[tuple[FactValue | None, ...], tuple[FloatArray, FloatArray]]
+    whatif: WhatIfTables
+    """Tables for playing out what-if answers in one batch (`decision.question_values`)."""
     workup_facts: tuple[str, ...] = ()
     """Every fact a workup condition reads: the checks depend on nothing else but the open
     stages, so what-if answers that leave these alone leave the checks alone."""
@@ -260,6 +315,112 @@ def _compile_cause(index: int, cause: Cause, requires: dict[str, str]) -> Compil
     )
 
 
+def _answer_space(fact: Fact, ev: EvidenceFact | None, offset: int, zero_row: int) -> AnswerSpace:
+    """The answers `decision.possible_answers` plays out, with the same arithmetic (so the
+    probabilities are the same to the last bit)."""
+    if fact.type == "boolean":
+        keys: list[str] = ["true", "false"]
+        values: list[FactValue] = [True, False]
+    elif fact.type == "choice":
+        keys = list(fact.choices or {})
+        values = list(keys)
+    else:
+        bands = list((fact.bins or {}).items())
+        keys = [name for name, _ in bands]
+        values = [b.gte if b.gte is not None else max((b.lt or 1) - 1, 0) for _, b in bands]
+    if fact.baseline is not None:
+        weights = [fact.baseline.probabilities.get(k, 0.0) for k in keys]
+    else:
+        weights = [1.0] * len(keys)
+    norm = float(np.sum(weights)) or 1.0
+    rows = []
+    for v in values:
+        vi = ev.value_index(v) if ev is not None else None
+        rows.append(zero_row if vi is None else offset + vi)
+    given = None
+    if ev is not None:
+        given = ev.lr * ev.baseline[:, None]
+        given = given / given.sum(axis=0, keepdims=True)
+    return AnswerSpace(
+        keys=tuple(keys),
+        values=tuple(values),
+        fixed=tuple(w / norm for w in weights),
+        rows=tuple(rows),
+        given=given,
+        in_order=ev is not None and ev.values == tuple(keys),
+    )
+
+
+def _whatif_tables(
+    pack: Pack, evidence: dict[str, EvidenceFact], rules: tuple[CompiledRule, ...]
+) -> WhatIfTables:
+    offsets: dict[str, int] = {}
+    blocks: list[FloatArray] = []
+    row = 0
+    for fid, ev in evidence.items():
+        offsets[fid] = row
+        blocks.append(ev.log_lr)
+        row += len(ev.values)
+    width = len(pack.causes)
+    log_lr = np.vstack([*blocks, np.zeros((1, width))]) if blocks else np.zeros((1, width))
+    log_lr.flags.writeable = False
+    answers = {
+        fid: _answer_space(fact, evidence.get(fid), offsets.get(fid, row), row)
+        for fid, fact in pack.facts.items()
+        if fact.type != "integer" or fact.bins
+    }
+    by_size: dict[int, list[FloatArray]] = {}
+    slot: dict[str, int] = {}
+    for fid, space in answers.items():
+        if space.given is not None and space.in_order:
+            same = by_size.setdefault(len(space.keys), [])
+            slot[fid] = len(same)
+            same.append(space.given)
+    reading: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules):
+        for fid in rule.facts:
+            reading.setdefault(fid, []).append(i)
+    stages: dict[str, list[str]] = {}
+    for stage in pack.stages:
+        for fid in sorted(stage.opens_when.fact_names()) if stage.opens_when else []:
+            stages.setdefault(fid, []).append(stage.id)
+    items: dict[str, list[str]] = {}
+    gated: dict[str, list[str]] = {}
+    reads = {}
+    for wid, item in pack.workup.items():
+        gate = item.when_stage_open.when if item.when_stage_open else None
+        reads[wid] = (
+            frozenset(item.done_when.fact_names() if item.done_when else ()),
+            frozenset(gate.fact_names() if gate else ()),
+            tuple(frozenset(c.fact_names()) for c in item.recommend_when),
+        )
+        conditions = [*item.recommend_when, *([item.done_when] if item.done_when else [])]
+        if item.when_stage_open is not None:
+            gated.setdefault(item.when_stage_open.stage, []).append(wid)
+            if item.when_stage_open.when is not None:
+                conditions.append(item.when_stage_open.when)
+        for fid in sorted({f for cond in conditions for f in cond.fact_names()}):
+            items.setdefault(fid, []).append(wid)
+    supersedes: dict[str, set[str]] = {}
+    for fid, ev in evidence.items():
+        for other in ev.superseded_by:
+            supersedes.setdefault(other, set()).add(fid)
+    return WhatIfTables(
+        answers=answers,
+        log_lr=log_lr,
+        zero_row=row,
+        given_by_size={n: np.stack(g) for n, g in by_size.items()},
+        given_slot=slot,
+        rules_reading={f: tuple(v) for f, v in reading.items()},
+        stages_reading={f: tuple(v) for f, v in stages.items()},
+        items_reading={f: tuple(v) for f, v in items.items()},
+        items_gated_by={s: tuple(v) for s, v in gated.items()},
+        item_reads=reads,
+        entangled=frozenset(f for x in pack.inferences for f in (*x.when.fact_names(), *x.set)),
+        supersedes={f: frozenset(v) for f, v in supersedes.items()},
+    )
+
+
 def compile_pack(pack: Pack) -> CompiledPack:
     cause_ids = tuple(pack.causes)
     requires = site_requires(pack)
@@ -277,6 +438,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         )
         for r in pack.urgency.rules
     )
+    evidence = _evidence(pack, cause_ids)
     return CompiledPack(
         pack=pack,
         cause_ids=cause_ids,
@@ -286,7 +448,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         site_matrix=np.array(
             [[c.site == s and c.id != pack.meta.leak for c in causes] for s in site_ids(pack)]
         ),
-        evidence=_evidence(pack, cause_ids),
+        evidence=evidence,
         rules=rules,
         level_rank=level_rank,
         rank_level={v: k for k, v in level_rank.items()},
@@ -336,6 +498,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             )
         ),
         prior_cache={},
+        whatif=_whatif_tables(pack, evidence, rules),
         before_evaluation_rank={
             i: r
             for i, c in enumerate(cause_ids)

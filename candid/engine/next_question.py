@@ -134,7 +134,7 @@ def next_question(
     if not opening and not emergencies and not always and answered < settings.max_questions:
         # Only when the choice rests on it: playing out every answer of every question is
         # the costly part of an assessment (docs/interview.md, "Progress").
-        values = question_values(cp, facts, post, candidates)
+        values = question_values(cp, facts, post, candidates, tri)
     # A page is worth what its questions are worth together: a group of tick boxes answers
     # several at once, so it is chosen by the sum of its questions' values.
     page_value: dict[str, float] = {}
