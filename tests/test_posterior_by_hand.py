@@ -69,6 +69,13 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Pack:
             "leak": "nothing_found",
             "other_site_ratio": {"ratio": 0.2, "estimate": "test"},
             "derived_ratio_floor": {"patient": 0.5, "clinician": 0.1, "estimate": "test"},
+            "wording": {
+                "in_a_sentence": TEXT,
+                "sites_heading": TEXT,
+                "sites_explainer": TEXT,
+                "no_cause_note": TEXT,
+                "meanwhile_prompt": TEXT,
+            },
         },
         "facts.yaml": {
             "age": {"shared": True},  # from candid/packs/shared_facts.yaml, as real packs do

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import Field, ValidationError
 
@@ -25,7 +25,9 @@ FOLDER = "learn"
 REASSURANCE = "reassurance.yaml"
 CAUSE_SECTIONS = ("who_gets_it", "how_it_is_found")
 """A cause page's own sections; what it is and what can be done come from the cause file."""
-GUIDES = ("where_bleeding_comes_from", "comfort", "meanwhile")
+MEANWHILE = "meanwhile"
+"""The guide every pathway has: the results page's "looking after yourself meanwhile" (its
+acknowledgement, tips and when to lead with them). Other guides are the pathway's own."""
 _DIGIT = re.compile(r"\d")
 
 
@@ -68,12 +70,12 @@ class Tip(Strict):
 
 
 class Guide(Strict):
-    id: Literal["where_bleeding_comes_from", "comfort", "meanwhile"]
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     title: Text
     summary: Text
     sections: Annotated[list[Section], Field(min_length=1)]
     products: list[Product] = Field(default_factory=list)
-    """Kinds of lubricant and moisturiser (the comfort guide)."""
+    """Kinds of product (never brands), e.g. lubricants; a deployer's shop links key on them."""
     tips: list[Tip] = Field(default_factory=list)
     """Shown on the results page when sex is affected (the meanwhile guide)."""
     acknowledgement: Text | None = None
@@ -172,9 +174,14 @@ def check_learn(learn: Learn, pack: Pack) -> list[Problem]:
             if needed not in ids:
                 problems.append(Problem(file, "sections", f"needs a section '{needed}'"))
         problems += _sections(file, page.sections, pack)
-    for gid in GUIDES:
-        if gid not in learn.guides:
-            problems.append(Problem(f"{FOLDER}/guides/{gid}.yaml", "(file)", "missing"))
+    if MEANWHILE not in learn.guides:
+        problems.append(Problem(f"{FOLDER}/guides/{MEANWHILE}.yaml", "(file)", "missing"))
+    named = pack.meta.wording.sites_guide
+    if named is not None and named not in learn.guides:
+        where = f"{FOLDER}/guides/{named}.yaml"
+        problems.append(
+            Problem(where, "(file)", "missing (named by pack.yaml wording.sites_guide)")
+        )
     for gid, guide in learn.guides.items():
         file = f"{FOLDER}/guides/{gid}.yaml"
         problems += _sections(file, guide.sections, pack)
@@ -183,9 +190,7 @@ def check_learn(learn: Learn, pack: Pack) -> list[Problem]:
             problems += _cited(file, f"products.{product.id}", texts, product.sources, pack)
         for tip in guide.tips:
             problems += _cited(file, f"tips.{tip.id}", [tip.text], tip.sources, pack)
-        if gid == "comfort" and not guide.products:
-            problems.append(Problem(file, "products", "the comfort guide lists product types"))
-        if gid == "meanwhile" and (not guide.tips or guide.acknowledgement is None):
+        if gid == MEANWHILE and (not guide.tips or guide.acknowledgement is None):
             problems.append(Problem(file, "tips", "needs tips and an acknowledgement"))
         if guide.show_tips_when is not None:
             problems += check_condition(pack, file, "show_tips_when", guide.show_tips_when)

@@ -497,6 +497,24 @@ class SiteSpec(Strict):
     causes)."""
 
 
+class Wording(Strict):
+    """The pathway's words in the pages' templates, which every pathway shares."""
+
+    in_a_sentence: Text
+    """The symptom inside a sentence ("bleeding after sex"): "Learn about ...", "If you have
+    ..., make an appointment"."""
+    sites_heading: Text
+    """Above the chances of each site ("Where the bleeding may come from")."""
+    sites_explainer: Text
+    """What the sites are and how to read their chances."""
+    sites_guide: str | None = None
+    """The learn guide on how a provider finds the site, linked beside the chances."""
+    no_cause_note: Text
+    """Said after "the checks find no cause" (what that usually means for this symptom)."""
+    meanwhile_prompt: Text
+    """The results page's offer of tips for meanwhile (the meanwhile guide's question)."""
+
+
 class PackMeta(Strict):
     """The pathway itself: what makes one symptom's pack different from another's
     (docs/architecture.md, "The pack format")."""
@@ -517,6 +535,10 @@ class PackMeta(Strict):
     """Facts every cause's prior must depend on (the population the priors are set for)."""
     other_site_ratio: SiteRatio
     derived_ratio_floor: DerivedFloor
+    wording: Wording
+    diary: bool = False
+    """The symptom diary (episodes of bleeding after sex) belongs to this pathway: its pages
+    and visit summary show the diary. One pathway has it; see docs/architecture.md."""
 
 
 class Pack(Strict):

@@ -79,11 +79,14 @@ class Interview:
         return bool(self.started or self.order or self.facts or self.diary)
 
     def to_json(self) -> dict[str, Any]:
+        """Short keys, and the order as positions among the answers' names (each name is
+        already in `f` or `s`): a complete interview has to fit in one cookie."""
+        names = {name: i for i, name in enumerate([*self.facts, *self.skipped])}
         return {
             "c": self.csrf,
             "f": self.facts,
             "s": self.skipped,
-            "o": self.order,
+            "o": [names.get(name, name) for name in self.order],
             "st": self.started,
             "d": self.diary,
             "k": self.diary_key,
@@ -92,11 +95,13 @@ class Interview:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Interview:
+        facts, skipped = dict(data["f"]), list(data["s"])
+        names = [*facts, *skipped]
         return cls(
             csrf=str(data["c"]),
-            facts=dict(data["f"]),
-            skipped=list(data["s"]),
-            order=list(data["o"]),
+            facts=facts,
+            skipped=skipped,
+            order=[names[x] if isinstance(x, int) else str(x) for x in data["o"]],
             started=bool(data["st"]),
             diary=data.get("d"),
             diary_key=data.get("k"),

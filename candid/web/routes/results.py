@@ -17,6 +17,7 @@ from candid.diary.pattern import pattern
 from candid.engine import Assessment, question_for
 from candid.engine.assessment import FactValueOut
 from candid.engine.conditions import Facts, FactValue, compile_test
+from candid.knowledge.learn import MEANWHILE
 from candid.knowledge.models import Pack
 from candid.web import flow
 from candid.web.context import Page, Web, page
@@ -56,7 +57,7 @@ def _results_context(p: Page) -> dict[str, Any]:
     for assumption in result.assumptions:
         facts = {**assumption.facts, **facts}
     learn = p.learn
-    meanwhile = learn.guides["meanwhile"]
+    meanwhile = learn.guides[MEANWHILE]
     tips_when = meanwhile.show_tips_when
     # The tips depend on questions the interview leaves to this page (how sex is affected):
     # offered here, optional, rather than as one more page before the results.
@@ -105,7 +106,7 @@ def results(p: PageDep) -> Response:
 
 def _summary_context(p: Page, *, with_diary: bool = True) -> dict[str, Any]:
     answers = flow.answer_rows(p.pack, p.interview, p.lang, p.gettext("I'm not sure"))
-    diary = opened(p) if with_diary else None
+    diary = opened(p) if with_diary and p.pack.meta.diary else None
     stored = p.web.diaries().episodes(diary) if diary is not None else []
     today = dt.date.today()
     return {
