@@ -16,6 +16,7 @@ from candid.engine import FactsError, assess
 from candid.engine.facts import UNKNOWN_FACT
 from candid.evaluation.metrics import Report, evaluate
 from candid.evaluation.vignettes import VignetteFileError, load_vignettes
+from candid.knowledge import deployment
 from candid.knowledge.loader import (
     DEFAULT_PACK,
     UnknownPack,
@@ -26,6 +27,7 @@ from candid.knowledge.loader import (
 )
 from candid.knowledge.models import Pack
 from candid.knowledge.problems import PackError
+from candid.settings import settings
 
 app = typer.Typer(
     help="Candid: a private, evidence-based guide for bleeding after sex.",
@@ -57,11 +59,25 @@ def _fail(message: str) -> typer.Exit:
 
 def _pack(pathway: str = DEFAULT_PACK) -> Pack:
     try:
-        return installed_pack(pathway)
+        pack = installed_pack(pathway)
     except UnknownPack as e:
         raise _fail(f"--pathway: {e}") from None
     except PackError as e:
         raise _fail("the knowledge pack is invalid; run `candid kb validate`\n" + str(e)) from None
+    _deploy(pack)
+    return pack
+
+
+def _deploy(pack: Pack) -> None:
+    """The deployer's choices for the pack (CANDID_PACK_SETTINGS), as the app applies them."""
+    try:
+        chosen = settings().pack_settings
+    except ValueError as e:
+        raise _fail(f"CANDID_PACK_SETTINGS: {e}") from None
+    wrong = deployment.problems(chosen, [pack], every_name=False)
+    if wrong:
+        raise _fail("CANDID_PACK_SETTINGS: " + "; ".join(wrong))
+    deployment.configure(chosen)
 
 
 def _read_facts(path: Path) -> Any:
@@ -118,7 +134,7 @@ def assess_cmd(
     else:
         from candid.terminal.report import render
 
-        render(result, out)
+        render(result, out, pack)
 
 
 def _print_report(report: Report) -> None:

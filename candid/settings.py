@@ -34,6 +34,15 @@ class Settings(BaseModel):
             "default): every installed pathway. The default pathway must be among them."
         ),
     )
+    pack_settings: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Choices the pathways leave to the deployment, as name=value pairs (comma-"
+            "separated), e.g. 'screening_programme=us'. Each pack declares its own with their "
+            "allowed values and a default (facts with `asked_by: deployment`); the app refuses "
+            "to start on a name no served pathway declares or a value it does not allow."
+        ),
+    )
     rate_limit: str = Field(
         default="600/minute",
         description="Requests per client, in the `limits` notation (e.g. '600/minute').",
@@ -185,6 +194,18 @@ class Settings(BaseModel):
     def _pathways(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("pack_settings", mode="before")
+    @classmethod
+    def _pack_settings(cls, value: Any) -> Any:
+        """`name=value,name=value` from the environment."""
+        if isinstance(value, str):
+            pairs = [part.strip() for part in value.split(",") if part.strip()]
+            bad = [p for p in pairs if p.count("=") != 1 or not all(p.split("="))]
+            if bad:
+                raise ValueError(f"expected name=value pairs, got {', '.join(bad)}")
+            value = {name.strip(): choice.strip() for name, choice in (p.split("=") for p in pairs)}
         return value
 
     @field_validator("trusted_proxies", mode="before")

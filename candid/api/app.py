@@ -13,6 +13,7 @@ from candid.api.cds_hooks.trust import load_trust
 from candid.api.compression import Compression
 from candid.api.fhir import router as fhir_router
 from candid.api.guards import BodyLimit, ClientAddress, PathScoped, RateLimit, Shield
+from candid.knowledge import deployment
 from candid.knowledge.loader import UnknownPack, installed_pack, installed_packs
 from candid.knowledge.models import Pack
 from candid.settings import Settings, settings
@@ -33,6 +34,10 @@ def served_packs(config: Settings) -> list[Pack]:
             f"CANDID_DEFAULT_PATHWAY: {config.default_pathway!r} is not served "
             f"(served: {', '.join(names)})"
         )
+    wrong = deployment.problems(config.pack_settings, packs)
+    if wrong:
+        raise ValueError(f"CANDID_PACK_SETTINGS: {'; '.join(wrong)}")
+    deployment.configure(config.pack_settings)
     return packs
 
 

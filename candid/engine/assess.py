@@ -23,6 +23,7 @@ from candid.engine.present import (
     texts,
 )
 from candid.engine.triage import Triage, triage
+from candid.knowledge import deployment
 from candid.knowledge.models import Pack
 
 LANGUAGES = ("en", "es")
@@ -93,12 +94,19 @@ class _Decided:
 
 
 def _decide(cp: CompiledPack, facts: Facts, skipped: Collection[str]) -> _Decided:
-    """What the engine concludes from the answers: the step and the report both start here."""
-    effective, assumed = with_assumptions(cp, facts)
+    """What the engine concludes from the answers: the step and the report both start here.
+
+    The deployment's choices (`candid.knowledge.deployment`) come first, so an answer or a
+    value the caller sent overrides them; they are not answers, so they are not counted."""
+    deployed = deployment.chosen(cp.pack)
+    given = {**deployed, **facts}
+    effective, assumed = with_assumptions(cp, given)
     post = posterior(cp, effective)
     tri = triage(cp, effective)
-    choice = next_question(cp, facts, post, tri, skipped)
-    answered = len(facts) + sum(1 for s in set(skipped) if s not in facts)
+    choice = next_question(cp, given, post, tri, skipped)
+    answered = sum(1 for f in facts if f not in deployed) + sum(
+        1 for s in set(skipped) if s not in facts
+    )
     unsure = tuple(
         r.id
         for r in cp.pack.urgency.rules

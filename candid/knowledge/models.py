@@ -246,7 +246,10 @@ class Baseline(Basis):
 class Fact(Strict):
     id: str
     type: FactType
-    asked_by: Literal["patient", "clinician"]
+    asked_by: Literal["patient", "clinician", "deployment"]
+    """Who gives the value: the person (a question), a clinician (an exam or test result), or
+    the deployment (a service's choice, such as the screening guidelines it follows: never
+    asked, filled from the deployer's setting or else from `default`)."""
     question: Text
     hint: Text | None = None
     choices: dict[str, Choice] | None = None
@@ -262,6 +265,8 @@ class Fact(Strict):
     superseded_by: list[str] = Field(default_factory=list)
     """Facts whose known result replaces this one as evidence (a cytology result replaces the
     memory of the last screening), so the same information is not counted twice."""
+    default: str | None = None
+    """A deployment fact's value when the deployer has not chosen one (one of its choices)."""
 
     @model_validator(mode="after")
     def _shape(self) -> Fact:
@@ -271,6 +276,13 @@ class Fact(Strict):
             raise ValueError("only choice facts have 'choices'")
         if self.type == "integer" and (self.minimum is None or self.maximum is None):
             raise ValueError("an integer fact needs 'minimum' and 'maximum'")
+        if self.asked_by == "deployment":
+            if self.type != "choice" or self.default not in (self.choices or {}):
+                raise ValueError("a deployment fact is a choice with a 'default' among them")
+            if self.baseline is not None or self.ask_when is not None:
+                raise ValueError("a deployment fact is never asked and is not evidence")
+        elif self.default is not None:
+            raise ValueError("only a deployment fact has a 'default'")
         return self
 
     def values(self) -> list[str]:
