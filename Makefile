@@ -105,9 +105,9 @@ evaluate: $(STAMP)
 
 # After changing interface text: re-extract it and merge into the Spanish catalog to translate.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext --no-location --omit-header \
-		--sort-output -o candid/web/locale/messages.pot .
-	$(BIN)/pybabel update -i candid/web/locale/messages.pot -d candid/web/locale --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k tr:2 --no-location --omit-header \
+		--sort-output -o candid/locale/messages.pot .
+	$(BIN)/pybabel update -i candid/locale/messages.pot -d candid/locale --no-fuzzy-matching
 
 # Refresh the lock after changing dependencies in pyproject.toml (needs `uv` on PATH).
 lock:

@@ -13,12 +13,16 @@ MAY_IMPORT: dict[str, set[str]] = {
     "knowledge": set(),
     "engine": {"knowledge"},
     "evaluation": {"engine", "knowledge"},
-    "terminal": {"engine", "knowledge"},
+    "terminal": {"engine", "knowledge", "i18n"},
     "diary": {"settings"},
     "store": {"diary", "settings"},
-    "web": {"engine", "knowledge", "evaluation", "store", "diary", "settings"},
-    "api": {"web", "engine", "knowledge", "evaluation", "store", "diary", "settings"},
+    "web": {"engine", "knowledge", "evaluation", "store", "diary", "settings", "i18n"},
+    "api": {"web", "engine", "knowledge", "evaluation", "store", "diary", "settings", "i18n"},
 }
+MODULES = {p.stem for p in ROOT.glob("*.py")} | {
+    p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()
+}
+"""What `candid.X` can name: the packages and the modules beside them (settings, i18n)."""
 
 
 def imported_packages(package: str) -> dict[str, set[str]]:
@@ -27,12 +31,16 @@ def imported_packages(package: str) -> dict[str, set[str]]:
     for path in (ROOT / package).rglob("*.py"):
         names: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if isinstance(node, ast.ImportFrom) and node.module == "candid":
+                names.update(
+                    f"candid.{alias.name}" for alias in node.names
+                )  # from candid import i18n
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.add(node.module)
             elif isinstance(node, ast.Import):
                 names.update(alias.name for alias in node.names)
         found[str(path.relative_to(ROOT))] = {
-            n.split(".")[1] for n in names if n.startswith("candid.") and n.count(".") >= 1
+            n.split(".")[1] for n in names if n.startswith("candid.") and n.split(".")[1] in MODULES
         }
     return found
 

@@ -9,52 +9,17 @@ from rich.console import Console
 from candid.engine import Assessment, applies, assess
 from candid.engine.assessment import FormQuestionOut, GroupOut, QuestionOut
 from candid.engine.conditions import FactValue
+from candid.i18n import tr
 from candid.knowledge.models import Pack
 from candid.terminal.report import render
 
-UNSURE = {"en": "I'm not sure", "es": "No lo sé"}
-INTRO = {
-    "en": (
-        "Candid asks about bleeding after sex and suggests how soon to be seen, possible causes "
-        "to discuss and what to ask. It is not a diagnosis. Nothing you type is saved.\n"
-        "Type ? if you are not sure of an answer, or b to go back to the previous question."
-    ),
-    "es": (
-        "Candid pregunta sobre el sangrado después del sexo y sugiere cuándo consultar, posibles "
-        "causas y qué preguntar. No es un diagnóstico. No se guarda nada de lo que escriba.\n"
-        "Escriba ? si no sabe una respuesta, o b para volver a la pregunta anterior."
-    ),
-}
-BAD = {
-    "en": "Please answer with one of the numbers shown, ? if you are not sure, or b to go back.",
-    "es": "Responda con uno de los números, ? si no lo sabe, o b para volver.",
-}
-BAD_NUMBER = {
-    "en": "Please type a whole number from {lo} to {hi}, ? if you are not sure, or b to go back.",
-    "es": "Escriba un número entero de {lo} a {hi}, ? si no lo sabe, o b para volver.",
-}
-BAD_GROUP = {
-    "en": "Type the numbers that apply, separated by spaces, 0 for none of these, or b to go back.",
-    "es": (
-        "Escriba los números que correspondan, separados por espacios, 0 si no es ninguno, "
-        "o b para volver."
-    ),
-}
-GROUP_HOW = {
-    "en": "Type the numbers of every one that applies (for example: 1 3), or 0 for none.",
-    "es": (
-        "Escriba los números de todo lo que corresponda (por ejemplo: 1 3), o 0 si no es ninguno."
-    ),
-}
-LEFT = {
-    "en": ("Last question", "About {n} more after this one"),
-    "es": ("Última pregunta", "Quedan unas {n} más después de esta"),
-}
-
 
 def _progress(lang: str, left: int) -> str:
-    last, more = LEFT[lang]
-    return last if left <= 0 else more.format(n=left)
+    return (
+        tr(lang, "Last question")
+        if left <= 0
+        else tr(lang, "About %(n)s more after this one") % {"n": left}
+    )
 
 
 class Back(Exception):
@@ -82,11 +47,17 @@ def ask(
                 value = int(raw)
                 if (q.minimum or 0) <= value <= q.maximum:
                     return value
-            console.print(BAD_NUMBER[lang].format(lo=q.minimum, hi=q.maximum), style="yellow")
+            message = tr(
+                lang,
+                "Please type a whole number from %(lo)s to %(hi)s, ? if you are not sure, "
+                "or b to go back.",
+            )
+            console.print(message % {"lo": q.minimum, "hi": q.maximum}, style="yellow")
     for i, option in enumerate(q.options, start=1):
         console.print(f"  {i}. {option.label}")
     if q.unknown_allowed:
-        console.print(f"  ?. {UNSURE[lang]}")
+        unsure = tr(lang, "I'm not sure")
+        console.print(f"  ?. {unsure}")
     while True:
         raw = console.input("> ").strip().lower()
         if raw == "?" and q.unknown_allowed:
@@ -95,7 +66,14 @@ def ask(
             raise Back
         if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(q.options):
             return q.options[int(raw) - 1].value
-        console.print(BAD[lang], style="yellow")
+        console.print(
+            tr(
+                lang,
+                "Please answer with one of the numbers shown, ? if you are not sure, "
+                "or b to go back.",
+            ),
+            style="yellow",
+        )
 
 
 def ask_group(console: Console, group: GroupOut, lang: str, left: int) -> dict[str, bool]:
@@ -103,7 +81,8 @@ def ask_group(console: Console, group: GroupOut, lang: str, left: int) -> dict[s
     console.print()
     console.print(_progress(lang, left), style="dim")
     console.print(f"[bold]{group.text}[/bold]")
-    console.print(f"[dim]{GROUP_HOW[lang]}[/dim]")
+    how = tr(lang, "Type the numbers of every one that applies (for example: 1 3), or 0 for none.")
+    console.print(f"[dim]{how}[/dim]")
     for i, item in enumerate(group.items, start=1):
         console.print(f"  {i}. {item.label}")
     console.print(f"  0. {group.none_label}")
@@ -118,7 +97,14 @@ def ask_group(console: Console, group: GroupOut, lang: str, left: int) -> dict[s
                 return {item.fact: False for item in group.items}
             if 0 not in numbers and all(1 <= n <= len(group.items) for n in numbers):
                 return {item.fact: i in numbers for i, item in enumerate(group.items, start=1)}
-        console.print(BAD_GROUP[lang], style="yellow")
+        console.print(
+            tr(
+                lang,
+                "Type the numbers that apply, separated by spaces, 0 for none of these, "
+                "or b to go back.",
+            ),
+            style="yellow",
+        )
 
 
 def ask_form(
@@ -143,7 +129,20 @@ def ask_form(
 
 
 def run_interview(pack: Pack, console: Console, lang: str = "en") -> Assessment:
-    console.print(INTRO[lang])
+    console.print(
+        tr(
+            lang,
+            "Candid asks about %(symptom)s and suggests how soon to be seen, possible causes "
+            "to discuss and what to ask. It is not a diagnosis. Nothing you type is saved.",
+        )
+        % {"symptom": pack.meta.wording.in_a_sentence.get(lang)}
+    )
+    console.print(
+        tr(
+            lang,
+            "Type ? if you are not sure of an answer, or b to go back to the previous question.",
+        )
+    )
     facts: dict[str, FactValue] = {}
     skipped: list[str] = []
     history: list[list[str]] = []  # the questions of each page, in order, for going back
@@ -151,7 +150,7 @@ def run_interview(pack: Pack, console: Console, lang: str = "en") -> Assessment:
         result = assess(pack, facts, lang=lang, skipped=skipped)
         if result.urgency.interrupt or result.next_question is None:
             console.print()
-            render(result, console)
+            render(result, console, pack)
             return result
         left = result.progress.screens_left - 1
         answers: dict[str, FactValue | None]

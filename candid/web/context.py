@@ -22,14 +22,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from candid import __version__
+from candid import __version__, i18n
 from candid.knowledge.learn import Learn
 from candid.knowledge.models import Fact, Pack
 from candid.settings import Settings
 from candid.store.db import database
 from candid.store.diaries import Diaries, Throttles
 from candid.store.feedback import forget_old_comments
-from candid.web import i18n
 from candid.web.pdf import Pdfs
 from candid.web.session import COOKIE, MAX_COOKIE_BYTES, Interview, Sealer, SessionCookies
 from candid.web.templating import environment

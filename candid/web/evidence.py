@@ -13,11 +13,11 @@ from pathlib import Path
 from candid.engine import assess
 from candid.evaluation.metrics import Report, evaluate
 from candid.evaluation.vignettes import load_vignettes
+from candid.i18n import collation_key
 from candid.knowledge.learn import Learn
 from candid.knowledge.loader import DEFAULT_PACK
 from candid.knowledge.models import Pack
 from candid.knowledge.validator import bases
-from candid.web.i18n import collation_key
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -17,9 +18,9 @@ from sqlalchemy import create_engine, text
 from candid.engine import assess
 from candid.evaluation.metrics import evaluate
 from candid.evaluation.vignettes import load_vignettes
+from candid.i18n import catalog_path
 from candid.knowledge.learn import load_learn
 from candid.knowledge.models import Pack
-from candid.web.i18n import catalog_path
 from tests.web.client import csrf, interview, make_client, soup
 from tests.web.test_interview_pages import YOUNG_ON_PILL
 
@@ -169,16 +170,12 @@ def test_every_interface_string_has_a_spanish_translation() -> None:
     with open(catalog_path("es"), "rb") as fh:
         catalog = read_po(fh)
     translated = {m.id for m in catalog if m.id and m.string}
-    method_map = [
-        ("candid/web/**.py", "python"),
-        ("candid/diary/**.py", "python"),
-        ("candid/web/templates/**.jinja", "jinja2"),
-    ]
-    options = {"candid/web/templates/**.jinja": {"extensions": "jinja2.ext.i18n"}}
+    with open(ROOT / "babel.cfg", encoding="utf-8") as fh:  # what `make messages` reads
+        method_map, options = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
     found = {
         msg[2] if isinstance(msg[2], str) else msg[2][0]
         for msg in extract_from_dir(
-            str(ROOT), method_map, options, keywords={"_": None, "gettext": None}
+            str(ROOT), method_map, options, keywords={"_": None, "gettext": None, "tr": (2,)}
         )
     }
     missing = sorted(found - translated)

@@ -30,36 +30,17 @@ from candid.api.fhir.terminology import (
 )
 from candid.engine import Assessment
 from candid.engine.assessment import CauseOut
+from candid.i18n import tr
 from candid.knowledge.models import Pack
 
 NOBODY: JSON = {"display": "The person who answered (no patient reference was given)"}
 FLAG_PRIORITY = "http://hl7.org/fhir/StructureDefinition/flag-priority"
 PRIORITY_CODES = "http://hl7.org/fhir/flag-priority-code"
-CLINICIAN_WORDS = {
-    "en": {"flags": "red flags"},
-    "es": {"flags": "señales de alarma"},
-}
 FLAG_PRIORITY_DISPLAY = {
     "PN": "No alarm",
     "PL": "Low priority",
     "PM": "Medium priority",
     "PH": "High priority",
-}
-NOTE = {
-    "en": (
-        "Educational decision support to discuss with a provider, not a diagnosis. Each "
-        "probability is the chance that this cause is present and contributing; causes can "
-        "coexist, so they do not add up to 100%."
-    ),
-    "es": (
-        "Apoyo educativo para hablar con un profesional, no un diagnóstico. Cada probabilidad "
-        "es la de que esta causa esté presente y contribuya; las causas pueden coexistir, así "
-        "que no suman 100 %."
-    ),
-}
-WORDS = {
-    "en": {"for": "For", "against": "Against"},
-    "es": {"for": "A favor", "against": "En contra"},
 }
 
 
@@ -103,7 +84,16 @@ def _risk(pack: Pack, result: Assessment, intake: Intake, subject: JSON, now: st
             for cause in sorted(result.causes, key=lambda c: -c.probability)
         ],
         "mitigation": _clinician_urgency(pack, result),
-        "note": [{"text": NOTE.get(lang, NOTE["en"])}],
+        "note": [
+            {
+                "text": tr(
+                    lang,
+                    "Educational decision support to discuss with a provider, not a diagnosis. "
+                    "Each probability is the chance that this cause is present and "
+                    "contributing; causes can coexist, so they do not add up to 100%.",
+                )
+            }
+        ],
     }
     if intake.basis:
         out["basis"] = intake.basis
@@ -117,12 +107,11 @@ def _prediction(pack: Pack, cause: CauseOut, lang: str) -> JSON:
         "outcome": {"coding": codings, "text": cause.name},
         "probabilityDecimal": cause.probability,
     }
-    words = WORDS.get(lang, WORDS["en"])
     parts = []
     if cause.for_:
-        parts.append(f"{words['for']}: " + "; ".join(cause.for_))
+        parts.append(tr(lang, "For") + ": " + "; ".join(cause.for_))
     if cause.against:
-        parts.append(f"{words['against']}: " + "; ".join(cause.against))
+        parts.append(tr(lang, "Against") + ": " + "; ".join(cause.against))
     if parts:
         out["rationale"] = ". ".join(parts)
     return out
@@ -168,7 +157,8 @@ def _clinician_urgency(pack: Pack, result: Assessment) -> str:
     on their page, not in the record."""
     lang = result.language
     phrase = ehr_codes(pack).indicators[result.urgency.level].phrase.get(lang)
-    words = CLINICIAN_WORDS.get(lang, CLINICIAN_WORDS["en"])
+
     flags = ", ".join(f.replace("_", " ") for f in result.urgency.red_flags)
     symptom = pack.meta.clinical_name.get(lang)
-    return f"{symptom}: {phrase}" + (f" ({words['flags']}: {flags})" if flags else "")
+    red_flags = tr(lang, "red flags")
+    return f"{symptom}: {phrase}" + (f" ({red_flags}: {flags})" if flags else "")

@@ -19,16 +19,13 @@ from candid.api.fhir.terminology import (
     symptom_codings,
 )
 from candid.engine.explain import answer_label
+from candid.i18n import tr
 from candid.knowledge.models import Fact, Pack
 
 CLINICIAN_GROUP = "clinician"
 HELP_SUFFIX = ".help"
 EXT = "http://hl7.org/fhir/StructureDefinition"
 ITEM_CONTROL = f"{EXT}/questionnaire-itemControl"
-CLINICIAN_TITLE = {
-    "en": "Exam and test results (for the clinician)",
-    "es": "Resultados de la exploración y las pruebas (para el profesional)",
-}
 
 
 def questionnaire(pack: Pack, lang: str = "en") -> JSON:
@@ -39,7 +36,7 @@ def questionnaire(pack: Pack, lang: str = "en") -> JSON:
         items.append(
             {
                 "linkId": CLINICIAN_GROUP,
-                "text": CLINICIAN_TITLE.get(lang, CLINICIAN_TITLE["en"]),
+                "text": tr(lang, "Exam and test results (for the clinician)"),
                 "type": "group",
                 "item": clinician,
             }

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from candid.api.fhir.terminology import JSON, ehr_codes, own, symptom_codings, workup_codings
 from candid.engine.assessment import Assessment, WorkupOut
+from candid.i18n import tr
 from candid.knowledge.models import Pack
-
-LOOKS_FOR = {"en": "Looks for", "es": "Busca"}
 
 
 def service_request(
@@ -29,7 +28,7 @@ def service_request(
     lang = result.language
     names = {c.id: c.name for c in result.causes}
     looks_for = ", ".join(names.get(c, pack.causes[c].name.get(lang)) for c in item.tests_for)
-    note = f"{LOOKS_FOR.get(lang, LOOKS_FOR['en'])}: {looks_for}."
+    note = tr(lang, "Looks for") + f": {looks_for}."
     out: JSON = {
         "resourceType": "ServiceRequest",
         "status": "draft",

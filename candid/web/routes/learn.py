@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from candid.web import i18n
+from candid import i18n
 from candid.web.context import Page, page
 from candid.web.evidence import accuracy, evidence, vignettes_dir
 

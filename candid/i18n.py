@@ -1,7 +1,10 @@
-"""Interface text in English and Spanish: Babel catalogs, read from the .po files at start.
+"""Interface text in English and Spanish: one Babel catalog for every surface (pages,
+terminal, FHIR and CDS Hooks wording), read from the .po files on first use.
 
-The pack carries its own patient text in both languages; these catalogs cover the pages'
-words. Compiling in memory means no generated .mo files to forget to rebuild.
+The packs carry their own patient text in each language; this catalog covers the words of
+the software around them. Compiling in memory means no generated .mo files to forget to
+rebuild. A leaf module like `candid.settings`: it imports nothing from Candid, so every layer
+may use it (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ DOMAIN = "messages"
 
 
 def catalog_path(lang: str) -> str:
-    return str(files("candid.web").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po"))
+    return str(files("candid").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po"))
 
 
 @cache
@@ -42,6 +45,12 @@ def translations(lang: str) -> NullTranslations:
 
 def gettext_for(lang: str) -> Callable[[str], str]:
     return translations(lang if lang in LANGUAGES else "en").gettext
+
+
+def tr(lang: str, message: str) -> str:
+    """`message` in `lang`, for code that builds text for one request's language (terminal,
+    FHIR, CDS Hooks); `make messages` extracts its second argument."""
+    return gettext_for(lang)(message)
 
 
 def ngettext_for(lang: str) -> Callable[[str, str, int], str]:
