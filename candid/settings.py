@@ -1,4 +1,6 @@
-"""Deployment settings, read from the environment (CANDID_*), validated on start."""
+"""Deployment settings, read from the environment (CANDID_*) by pydantic-settings, validated
+on start. Lists and pairs are written comma-separated in the environment (NoDecode keeps
+pydantic-settings from reading them as JSON; each field's validator splits them)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -18,7 +21,9 @@ def _default_data_dir() -> Path:
     return Path(base) / "candid"
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CANDID_", extra="forbid")
+
     default_pathway: str = Field(
         default="postcoital_bleeding",
         pattern=r"^[a-z][a-z0-9_]*$",
@@ -27,14 +32,14 @@ class Settings(BaseModel):
             "the start of the pages use when none is named."
         ),
     )
-    pathways: list[str] = Field(
+    pathways: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
             "The installed pathways to serve (pack ids, comma-separated); empty (the "
             "default): every installed pathway. The default pathway must be among them."
         ),
     )
-    pack_settings: dict[str, str] = Field(
+    pack_settings: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description=(
             "Choices the pathways leave to the deployment, as name=value pairs (comma-"
@@ -57,7 +62,7 @@ class Settings(BaseModel):
             "each), plus the Patient and active Conditions."
         ),
     )
-    cds_cors_origins: list[str] = Field(
+    cds_cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
             "Origins (comma-separated, e.g. 'https://ehr.example.org') of browser-based EHRs "
@@ -105,7 +110,7 @@ class Settings(BaseModel):
             "per process; with several processes use a shared one, e.g. redis://host:6379."
         ),
     )
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
             "Addresses or networks (comma-separated, e.g. '127.0.0.1,10.0.0.0/24') of the "
@@ -234,12 +239,7 @@ class Settings(BaseModel):
                 "CANDID_SECURE_COOKIES is no longer read: cookies are Secure whenever "
                 "CANDID_PUBLIC_URL starts with https://"
             )
-        values = {
-            name: os.environ[f"CANDID_{name.upper()}"]
-            for name in cls.model_fields
-            if f"CANDID_{name.upper()}" in os.environ
-        }
-        return cls.model_validate(values)
+        return cls()
 
 
 @cache
