@@ -125,6 +125,26 @@ class AnswerSpace:
 
 
 @dataclass(frozen=True)
+class ItemRead:
+    """One workup item as a what-if answer to one fact sees it (`workup.workup`'s test, split):
+    the conditions that read the fact are tested again for each answer, the others keep
+    their verdict with the answers as they are."""
+
+    id: str
+    done: Test | None
+    done_reads: bool
+    recommend_reading: tuple[Test, ...]
+    """The item's `recommend_when` conditions that read the fact."""
+    recommend_other: tuple[Test, ...]
+    stage: int | None
+    """The stage that offers the item when open (`when_stage_open`), as its index in
+    `Pack.stages`, if any."""
+    gate: Test | None
+    """That offer's own condition."""
+    gate_reads: bool
+
+
+@dataclass(frozen=True)
 class WhatIfTables:
     """What playing out one answer to one question touches, per fact: the rows of the
     likelihood table, the urgency rules, stages and workup items that read it. A what-if
@@ -141,14 +161,14 @@ class WhatIfTables:
     given_slot: dict[str, int]
     rules_reading: dict[str, tuple[int, ...]]
     """Fact -> indices into `CompiledPack.rules` of the rules whose condition reads it."""
-    stages_reading: dict[str, tuple[str, ...]]
-    items_reading: dict[str, tuple[str, ...]]
-    """Fact -> the workup items whose conditions read it."""
+    rule_index: dict[str, int]
+    """Rule id -> its index in `CompiledPack.rules`."""
+    stages_reading: dict[str, tuple[int, ...]]
+    """Fact -> indices into `Pack.stages` of the stages whose `opens_when` reads it."""
+    items_reading: dict[str, tuple[ItemRead, ...]]
+    """Fact -> the workup items whose conditions read it, split by what reads it."""
     items_gated_by: dict[str, tuple[str, ...]]
     """Stage -> the workup items offered once that stage is open."""
-    item_reads: dict[str, tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...]]]
-    """Workup item -> the facts its `done_when`, its stage gate's condition and each of its
-    `recommend_when` read: a what-if answer tests again only the conditions that read it."""
     entangled: frozenset[str]
     """Facts an inference reads or sets: a what-if answer to one of them can change what is
     assumed, so it is played out the long way."""
@@ -380,27 +400,36 @@ def _whatif_tables(
     for i, rule in enumerate(rules):
         for fid in rule.facts:
             reading.setdefault(fid, []).append(i)
-    stages: dict[str, list[str]] = {}
-    for stage in pack.stages:
+    stages: dict[str, list[int]] = {}
+    for si, stage in enumerate(pack.stages):
         for fid in sorted(stage.opens_when.fact_names()) if stage.opens_when else []:
-            stages.setdefault(fid, []).append(stage.id)
-    items: dict[str, list[str]] = {}
+            stages.setdefault(fid, []).append(si)
+    items: dict[str, list[ItemRead]] = {}
     gated: dict[str, list[str]] = {}
-    reads = {}
+    stage_index = {stage.id: si for si, stage in enumerate(pack.stages)}
     for wid, item in pack.workup.items():
-        gate = item.when_stage_open.when if item.when_stage_open else None
-        reads[wid] = (
-            frozenset(item.done_when.fact_names() if item.done_when else ()),
-            frozenset(gate.fact_names() if gate else ()),
-            tuple(frozenset(c.fact_names()) for c in item.recommend_when),
-        )
+        offer = item.when_stage_open
+        gate = offer.when if offer else None
+        if offer is not None:
+            gated.setdefault(offer.stage, []).append(wid)
         conditions = [*item.recommend_when, *([item.done_when] if item.done_when else [])]
-        if item.when_stage_open is not None:
-            gated.setdefault(item.when_stage_open.stage, []).append(wid)
-            if item.when_stage_open.when is not None:
-                conditions.append(item.when_stage_open.when)
+        conditions += [gate] if gate else []
+        recommend = [(c, compile_test(c)) for c in item.recommend_when]
+        done = compile_test(item.done_when) if item.done_when else None
+        gate_test = compile_test(gate) if gate else None
         for fid in sorted({f for cond in conditions for f in cond.fact_names()}):
-            items.setdefault(fid, []).append(wid)
+            items.setdefault(fid, []).append(
+                ItemRead(
+                    id=wid,
+                    done=done,
+                    done_reads=item.done_when is not None and fid in item.done_when.fact_names(),
+                    recommend_reading=tuple(t for c, t in recommend if fid in c.fact_names()),
+                    recommend_other=tuple(t for c, t in recommend if fid not in c.fact_names()),
+                    stage=stage_index[offer.stage] if offer else None,
+                    gate=gate_test,
+                    gate_reads=gate is not None and fid in gate.fact_names(),
+                )
+            )
     supersedes: dict[str, set[str]] = {}
     for fid, ev in evidence.items():
         for other in ev.superseded_by:
@@ -412,10 +441,10 @@ def _whatif_tables(
         given_by_size={n: np.stack(g) for n, g in by_size.items()},
         given_slot=slot,
         rules_reading={f: tuple(v) for f, v in reading.items()},
+        rule_index={rule.id: i for i, rule in enumerate(rules)},
         stages_reading={f: tuple(v) for f, v in stages.items()},
         items_reading={f: tuple(v) for f, v in items.items()},
         items_gated_by={s: tuple(v) for s, v in gated.items()},
-        item_reads=reads,
         entangled=frozenset(f for x in pack.inferences for f in (*x.when.fact_names(), *x.set)),
         supersedes={f: frozenset(v) for f, v in supersedes.items()},
     )

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from candid.engine.compiled import CompiledPack, FloatArray, with_assumptions
+from candid.engine.compiled import CompiledPack, FloatArray, ItemRead, with_assumptions
 from candid.engine.conditions import Facts, FactValue, Test
-from candid.engine.infer import Posterior, condition, posterior, priors, sigmoid, used_evidence
+from candid.engine.infer import Posterior, condition, posterior, priors, sigmoid
 from candid.engine.ranking import ranking
 from candid.engine.triage import Triage, triage
 from candid.engine.workup import open_stages, workup
@@ -194,17 +194,49 @@ def question_values(
 ) -> dict[str, float]:
     """The expected change in what the person is told, for each candidate question.
 
-    `post` weighs the answers (as in `possible_answers`); `tri`, when given, must be the
-    urgency of these facts (it saves working it out again). Equal, to the last bit, to
-    `question_values_one_at_a_time`."""
+    `post` must be the posterior of these answers with the pack's assumptions (as
+    `posterior(cp, with_assumptions(cp, facts)[0])` gives it): it weighs the answers, as in
+    `possible_answers`, and its evidence is where every what-if posterior starts. `tri`,
+    when given, must be their urgency (it saves working it out again). Equal, to the last
+    bit, to `question_values_one_at_a_time`."""
     weights = cp.pack.interview.value
     tables = cp.whatif
-    effective, _ = with_assumptions(cp, facts)
     probabilities = answer_probabilities(cp, post, candidates)
-    batched: list[str] = []
+    batch, long_way = what_if_batch(cp, facts, post, probabilities, tri)
+    totals: dict[str, float] = {}
+    if batch.fids:
+        change = batch.changes(weights).tolist()
+        for fid, p, d in zip(batch.fids, batch.p, change, strict=True):
+            # `total += p * d` as the reference adds it; adding p * 0.0 changes nothing
+            totals[fid] = totals.get(fid, 0.0) + p * d if d else totals.get(fid, 0.0)
+    if long_way:
+        memo: Memo = {}
+        now = told(cp, facts, memo)
+        for fid in long_way:
+            total = 0.0
+            for value, p in zip(tables.answers[fid].values, probabilities[fid], strict=True):
+                if p >= UNLIKELY_ANSWER:
+                    total += p * difference(weights, now, told(cp, {**facts, fid: value}, memo))
+            totals[fid] = total
+    return {fid: totals.get(fid, 0.0) for fid in candidates}
+
+
+def what_if_batch(
+    cp: CompiledPack,
+    facts: Facts,
+    post: Posterior,
+    probabilities: dict[str, tuple[float, ...]],
+    tri: Triage | None = None,
+) -> tuple[WhatIfBatch, list[str]]:
+    """The batch of every likely answer to each question in `probabilities` (as
+    `answer_probabilities` gives them), and the questions left to play out the long way
+    (through `told`): those whose answer can change what is assumed or which answers count."""
+    tables = cp.whatif
+    effective, _ = with_assumptions(cp, facts)
+    batch = WhatIfBatch(cp, facts, effective, post, tri)
     long_way: list[str] = []
-    for fid in dict.fromkeys(candidates):
-        if not probabilities[fid]:
+    for fid, answers in probabilities.items():
+        if not answers:
             continue
         if (
             fid in effective
@@ -212,77 +244,66 @@ def question_values(
             or fid in cp.clinician_facts
             or any(f in effective for f in tables.supersedes.get(fid, ()))
         ):
-            long_way.append(fid)  # changes what is assumed or which answers count
+            long_way.append(fid)
         else:
-            batched.append(fid)
-    batch = _WhatIfBatch(cp, facts, effective, tri)
-    for fid in batched:
-        batch.add(fid, probabilities[fid])
-    change = batch.changes(weights)
-    out: dict[str, float] = {}
-    totals: dict[str, float] = {}
-    for fid, p, d in zip(batch.fids, batch.p, change.tolist(), strict=True):
-        totals[fid] = totals.get(fid, 0.0) + p * d if d else totals.get(fid, 0.0)
-    memo: Memo = {}
-    for fid in long_way:
-        now = batch.now()
-        total = 0.0
-        for value, p in zip(tables.answers[fid].values, probabilities[fid], strict=True):
-            if p >= UNLIKELY_ANSWER:
-                total += p * difference(weights, now, told(cp, {**facts, fid: value}, memo))
-        totals[fid] = total
-    for fid in candidates:
-        out[fid] = totals.get(fid, 0.0)
-    return out
+            batch.add(fid, answers)
+    return batch, long_way
 
 
-class _WhatIfFacts:
-    """The facts of each what-if row, made only for the rows whose rules, stages, workup or
-    priors read the question (most rows need none)."""
+@dataclass(frozen=True)
+class WhatIfRows:
+    """What the person would be told after each what-if answer of a batch (row 0: the
+    answers as they are), as far as `difference` reads it."""
 
-    def __init__(
-        self, effective: dict[str, FactValue], fids: list[str], values: list[FactValue | None]
-    ) -> None:
-        self.effective = effective
-        self.fids = fids
-        self.values = values
-        self.made: dict[int, dict[str, FactValue]] = {}
-
-    def __getitem__(self, i: int) -> dict[str, FactValue]:
-        found = self.made.get(i)
-        if found is None:
-            value = self.values[i + 1]
-            assert value is not None
-            found = self.made[i] = {**self.effective, self.fids[i]: value}
-        return found
+    rank: npt.NDArray[np.int64]
+    top: npt.NDArray[np.int64]
+    """The first `TOP` causes shown, in order; -1 where fewer can be shown."""
+    probability: FloatArray
+    changed_checks: npt.NDArray[np.int64]
+    """How many recommended checks differ from row 0's."""
 
 
-class _WhatIfBatch:
+class WhatIfBatch:
     """What the person would be told after each of many what-if answers, worked out
     together. Row 0 is the answers as they are; every other row adds one answer to one
     question that no assumption reads and that supersedes no answer given, so its posterior
     is the one of the answers so far plus that answer's log-ratios, in the order
-    `posterior` adds them."""
+    `posterior` adds them. The rows of one question are consecutive (`groups`), so what
+    depends only on the question (which rules, stages and workup items read it) is looked
+    up once per question, not once per answer."""
 
     def __init__(
-        self, cp: CompiledPack, facts: Facts, effective: dict[str, FactValue], tri: Triage | None
+        self,
+        cp: CompiledPack,
+        facts: Facts,
+        effective: dict[str, FactValue],
+        post: Posterior,
+        tri: Triage | None,
     ) -> None:
         self.cp = cp
         self.effective = effective
-        used = used_evidence(cp, effective)
-        given = [(f, vi) for f, vi in used if f in facts]
-        self.assumed_rows = [cp.evidence[f].log_lr[vi] for f, vi in used[len(given) :]]
+        # `post.used` follows `effective`, whose first keys are the answers given, then the
+        # assumptions (`with_assumptions`): the given ones are a prefix.
+        given = 0
+        for f, _ in post.used:
+            if f not in facts:
+                break
+            given += 1
         self.given_sum = np.zeros(len(cp.cause_ids))
-        for f, vi in given:
+        for f, vi in post.used[:given]:
             self.given_sum += cp.evidence[f].log_lr[vi]
+        self.assumed_rows = [cp.evidence[f].log_lr[vi] for f, vi in post.used[given:]]
         self.prior, self.prior_logit = priors(cp, effective)
         self.tri = tri if tri is not None else triage(cp, effective)
         self.fids: list[str] = []
         self.p: list[float] = []
         self.rows: list[int] = [cp.whatif.zero_row]
         self.values: list[FactValue | None] = [None]
+        self.groups: list[tuple[str, int, int]] = []
+        """(question, first row, row after the last) for each question played out."""
+        self._facts: dict[int, list[dict[str, FactValue]]] = {}
+        self._held: dict[int, bool] = {}
         self._base_status: dict[str, bool] = {}
-        self._verdicts: dict[tuple[str, int], bool] = {}
 
     def add(self, fid: str, probabilities: tuple[float, ...]) -> None:
         """Every answer to `fid` likely enough to be worth playing out."""
@@ -291,150 +312,199 @@ class _WhatIfBatch:
         counts = ev is not None and not any(
             f in self.effective or f == fid for f in ev.superseded_by
         )
+        zero = self.cp.whatif.zero_row
+        start = len(self.rows)
         for value, p, row in zip(space.values, probabilities, space.rows, strict=True):
             if p >= UNLIKELY_ANSWER:
                 self.fids.append(fid)
                 self.p.append(p)
-                self.rows.append(row if counts else self.cp.whatif.zero_row)
+                self.rows.append(row if counts else zero)
                 self.values.append(value)
+        if len(self.rows) > start:
+            self.groups.append((fid, start, len(self.rows)))
+
+    def what_if(self, group: int) -> list[dict[str, FactValue]]:
+        """The facts of each row of a group (made the first time a rule, stage, workup item
+        or prior reads the question; most questions are read by none)."""
+        found = self._facts.get(group)
+        if found is None:
+            fid, start, stop = self.groups[group]
+            effective = self.effective
+            found = [{**effective, fid: v} for v in self.values[start:stop] if v is not None]
+            self._facts[group] = found
+        return found
 
     def changes(self, w: ValueWeights) -> FloatArray:
-        """`difference(w, now, after)` for every what-if row (row 0 left out)."""
+        """`difference(w, now, after)` for every what-if row (row 0 left out), term by term
+        in `difference`'s order, so the sums are the same."""
+        told = self.outcome()
+        rank, top, probability = told.rank, told.top, told.probability
+        out = w.urgency_level * np.abs(rank - rank[0]) + w.check * told.changed_checks
+        before = [k for k in top[0].tolist() if k >= 0]
+        if before:
+            every = np.arange(len(rank))
+            after = top[:, 0]
+            p_first = probability[every, np.maximum(after, 0)]
+            overtakes = (after >= 0) & (after != before[0])
+            overtakes &= p_first >= w.margin * probability[:, before[0]]
+            out = out + np.where(overtakes, w.top_cause, 0.0)
+            left = np.ones((len(rank), len(before)), dtype=bool)
+            arrived = top >= 0
+            for j, k in enumerate(before):
+                left[:, j] = ~(top == k).any(axis=1)
+                arrived &= top != k
+            floor = w.margin * np.where(left, probability[:, before], -np.inf).max(axis=1)
+            p_top = probability[every[:, None], np.maximum(top, 0)]
+            count = (arrived & (p_top >= floor[:, None])).sum(axis=1)
+            out = out + np.where(left.any(axis=1), w.top_three * count, 0.0)
+        result: FloatArray = out[1:]
+        return result
+
+    def outcome(self) -> WhatIfRows:
+        """What each row tells the person."""
         cp, tables = self.cp, self.cp.whatif
-        n = len(self.rows)
-        what_if = _WhatIfFacts(self.effective, self.fids, self.values)
         # The posterior of every row: as `posterior` adds the log-ratios, answer by answer.
         total = self.given_sum + tables.log_lr[self.rows]
         for row in self.assumed_rows:
             total += row
         prior_logit: FloatArray = np.broadcast_to(self.prior_logit, total.shape)
         positive: npt.NDArray[np.bool_] = np.broadcast_to(self.prior > 0, total.shape)
-        changed_priors = [i for i, f in enumerate(self.fids, 1) if f in cp.prior_facts]
-        if changed_priors:
-            prior_logit, positive = prior_logit.copy(), positive.copy()
-            for i in changed_priors:
-                prior, logit = priors(cp, what_if[i - 1])
+        changed_priors = False
+        for g, (fid, start, _) in enumerate(self.groups):
+            if fid not in cp.prior_facts:
+                continue
+            if not changed_priors:
+                prior_logit, positive = prior_logit.copy(), positive.copy()
+                changed_priors = True
+            for i, facts in enumerate(self.what_if(g), start):
+                prior, logit = priors(cp, facts)
                 prior_logit[i], positive[i] = logit, prior > 0
         probability, _ = condition(sigmoid(prior_logit + total))
-        rank = self._ranks(what_if)
-        top = self._top(probability, positive)
-        changed_checks = self._checks(what_if, probability)
-        # `difference`, row by row, in its order of terms.
-        before = [k for k in top[0].tolist() if k >= 0]
-        out = w.urgency_level * np.abs(rank - rank[0]) + w.check * changed_checks
-        rows = np.arange(n)
-        after = top[:, 0]
-        if before:
-            new_first = (after >= 0) & (after != before[0])
-            p_first = probability[rows, np.maximum(after, 0)]
-            out = out + np.where(
-                new_first & (p_first >= w.margin * probability[:, before[0]]), w.top_cause, 0.0
-            )
-            kept = np.stack([(top == k).any(axis=1) for k in before], axis=1)
-            left = ~kept
-            floor = w.margin * np.where(left, probability[:, before], -np.inf).max(axis=1)
-            arrived = (top >= 0) & ~np.isin(top, before)
-            p_top = np.take_along_axis(probability, np.maximum(top, 0), axis=1)
-            count = (arrived & (p_top >= floor[:, None])).sum(axis=1)
-            out = out + np.where(left.any(axis=1), w.top_three * count, 0.0)
-        result: FloatArray = out[1:]
-        return result
+        return WhatIfRows(
+            rank=self._ranks(),
+            top=self._top(probability, positive, changed_priors),
+            probability=probability,
+            changed_checks=self._checks(probability),
+        )
 
-    def _ranks(self, what_if: _WhatIfFacts) -> npt.NDArray[np.int64]:
+    def _ranks(self) -> npt.NDArray[np.int64]:
         """The urgency rank of every row: the rules that do not read the question keep their
-        verdict, the others are tested again."""
+        verdict, the others are tested again (and only while they could raise the rank)."""
         cp, tables = self.cp, self.cp.whatif
-        fired = set(self.tri.fired)
+        fired = [tables.rule_index[r] for r in self.tri.fired]
         out = np.full(len(self.rows), self.tri.rank, dtype=np.int64)
-        others: dict[str, int] = {}
-        for i, fid in enumerate(self.fids, 1):
+        for g, (fid, start, _) in enumerate(self.groups):
             reading = tables.rules_reading.get(fid)
             if not reading:
                 continue
-            if fid not in others:
-                skip = set(reading)
-                others[fid] = max(
-                    (r.rank for j, r in enumerate(cp.rules) if j not in skip and r.id in fired),
-                    default=0,
-                )
-            facts = what_if[i - 1]
-            out[i] = max(
-                others[fid],
-                max((cp.rules[j].rank for j in reading if cp.rules[j].test(facts)), default=0),
-            )
+            others = max((cp.rules[j].rank for j in fired if j not in reading), default=0)
+            tests = [(cp.rules[j].rank, cp.rules[j].test) for j in reading]
+            for i, facts in enumerate(self.what_if(g), start):
+                rank = others
+                for level, test in tests:
+                    if level > rank and test(facts):
+                        rank = level
+                out[i] = rank
         return out
 
     def _top(
-        self, probability: FloatArray, positive: npt.NDArray[np.bool_]
+        self, probability: FloatArray, positive: npt.NDArray[np.bool_], per_row: bool
     ) -> npt.NDArray[np.int64]:
         """The first TOP causes of every row (`told_from`), -1 where there are fewer."""
         cp = self.cp
         order = np.argsort(-probability, axis=1, kind="stable")
         if not any(f in cp.clinician_facts for f in self.effective):
-            # `ranking`: a cause moved down to its `before_evaluation_rank`, never up. Each
-            # cause is given the slot it ends in, and the rows sorted by slot.
-            places = np.arange(order.shape[1], dtype=np.float64)
+            # `ranking`: a cause moved down to its `before_evaluation_rank`, never up. In the
+            # rows where it moves, each cause is given the slot it ends in and the row is
+            # sorted by slot.
+            width = order.shape[1]
             for k, position in cp.before_evaluation_rank.items():
                 current = np.argmax(order == k, axis=1)
-                slot = np.broadcast_to(places, order.shape).copy()
-                slot[np.arange(len(order)), current] = np.maximum(current, position - 1) + 0.5
-                order = np.take_along_axis(order, np.argsort(slot, axis=1, kind="stable"), axis=1)
-        shown = np.take_along_axis(positive, order, axis=1)
+                moves = np.flatnonzero(current < position - 1)
+                if moves.size:
+                    slot = np.tile(np.arange(width, dtype=np.float64), (moves.size, 1))
+                    slot[np.arange(moves.size), current[moves]] = position - 1 + 0.5
+                    sorted_slots = np.argsort(slot, axis=1, kind="stable")
+                    order[moves] = order[moves[:, None], sorted_slots]
+        every = np.arange(len(order))[:, None]
+        shown = positive[every, order] if per_row else positive[0][order]
         first = np.argsort(~shown, axis=1, kind="stable")[:, :TOP]
-        top = np.take_along_axis(order, first, axis=1)
-        out: npt.NDArray[np.int64] = np.where(
-            np.take_along_axis(shown, first, axis=1), top, -1
-        ).astype(np.int64)
+        out: npt.NDArray[np.int64] = np.where(shown[every, first], order[every, first], -1).astype(
+            np.int64
+        )
         return out
 
-    def _checks(self, what_if: _WhatIfFacts, probability: FloatArray) -> npt.NDArray[np.int64]:
+    def _checks(self, probability: FloatArray) -> npt.NDArray[np.int64]:
         """How many recommended checks each row adds or drops: only the workup items that
         read the question, or that hang on a stage the row opens or closes, can change."""
         cp, tables = self.cp, self.cp.whatif
         stages = cp.pack.stages
-        threshold = cp.pack.interview.ruled_out_below
+        n = len(self.rows)
         common = probability[:, cp.common_mask]
-        ruled_out = (
-            (common < threshold).all(axis=1) if common.shape[1] else np.zeros(len(common), bool)
-        )
-        opened = np.zeros((len(self.rows), len(stages)), dtype=bool)
-        for si, spec in enumerate(stages):
-            test = cp.stage_opens.get(spec.id)
+        threshold = cp.pack.interview.ruled_out_below
+        opened = np.zeros((n, len(stages)), dtype=bool)
+        for si, spec in enumerate(stages):  # `open_stages`, row by row
             if spec.always_open:
                 opened[:, si] = True
                 continue
-            held = test is not None and test(self.effective)
-            column = np.full(len(self.rows), held)
+            test = cp.stage_opens.get(spec.id)
             if test is not None:
-                for i, fid in enumerate(self.fids, 1):
-                    if spec.id in tables.stages_reading.get(fid, ()):
-                        column[i] = test(what_if[i - 1])
-            opened[:, si] = column | (spec.open_when_common_ruled_out & ruled_out)
+                opened[:, si] = test(self.effective)
+                for g, (fid, start, _) in enumerate(self.groups):
+                    if si in tables.stages_reading.get(fid, ()):
+                        for i, facts in enumerate(self.what_if(g), start):
+                            opened[i, si] = test(facts)
+            if spec.open_when_common_ruled_out and common.shape[1]:
+                opened[:, si] |= (common < threshold).all(axis=1)
         moved = opened != opened[0]
         visit = moved.any(axis=1)
-        base_open = [spec.id for si, spec in enumerate(stages) if opened[0, si]]
-        by_stage: dict[int, tuple[str, ...]] = {}
-        out = np.zeros(len(self.rows), dtype=np.int64)
-        for i, fid in enumerate(self.fids, 1):
+        rows_open = opened.tolist()
+        base_open = [spec.id for si, spec in enumerate(stages) if rows_open[0][si]]
+        following: dict[int, tuple[str, ...]] = {}
+        out = np.zeros(n, dtype=np.int64)
+        for g, (fid, start, stop) in enumerate(self.groups):
             reading = tables.items_reading.get(fid, ())
-            if not reading and not visit[i]:
+            visited = visit[start:stop].any()
+            if not reading and not visited:
                 continue
-            count = 0
-            if visit[i]:
-                for si in np.flatnonzero(moved[i]).tolist():
-                    if si not in by_stage:
-                        by_stage[si] = self._follow_stage(stages[si].id, base_open)
-                    count += sum(1 for wid in by_stage[si] if wid not in reading)
-            if reading:
-                row_open = [spec.id for si, spec in enumerate(stages) if opened[i, si]]
-                count += sum(
-                    1
-                    for wid in reading
-                    if self._recommended_after(wid, fid, what_if, i - 1, row_open)
-                    != self._base(wid, base_open)
-                )
-            out[i] = count
+            ids = {item.id for item in reading}
+            facts_of = self.what_if(g) if reading else None
+            for i in range(start, stop):
+                count = 0
+                if visited and visit[i]:
+                    for si in np.flatnonzero(moved[i]).tolist():
+                        if si not in following:
+                            following[si] = self._follow_stage(stages[si].id, base_open)
+                        count += sum(1 for wid in following[si] if wid not in ids)
+                if facts_of is not None:
+                    facts, row_open = facts_of[i - start], rows_open[i]
+                    for item in reading:
+                        if self._after(item, facts, row_open) != self._base(item.id, base_open):
+                            count += 1
+                out[i] = count
         return out
+
+    def _after(self, item: ItemRead, facts: Facts, opened: list[bool]) -> bool:
+        """Whether `workup` recommends the item for a what-if row (`_recommended`), testing
+        again only the conditions that read the question."""
+        done = item.done
+        if done is not None and (done(facts) if item.done_reads else self._holds(done)):
+            return False
+        if any(self._holds(test) for test in item.recommend_other):
+            return True
+        if any(test(facts) for test in item.recommend_reading):
+            return True
+        if item.stage is None or not opened[item.stage]:
+            return False
+        gate = item.gate
+        return gate is None or (gate(facts) if item.gate_reads else self._holds(gate))
+
+    def _holds(self, test: Test) -> bool:
+        """A condition's verdict with the answers as they are (worked out once a batch)."""
+        found = self._held.get(id(test))
+        if found is None:
+            found = self._held[id(test)] = test(self.effective)
+        return found
 
     def _follow_stage(self, stage: str, opened: Collection[str]) -> tuple[str, ...]:
         """The items offered with `stage` that, with the answers as they are, are offered
@@ -442,7 +512,7 @@ class _WhatIfBatch:
         gate holds. Opening or closing the stage changes those, and no other."""
         cp = self.cp
         out = []
-        for wid in self.cp.whatif.items_gated_by.get(stage, ()):
+        for wid in cp.whatif.items_gated_by.get(stage, ()):
             done = cp.workup_done[wid]
             gate = cp.workup_stage[wid]
             if (
@@ -454,55 +524,15 @@ class _WhatIfBatch:
         return tuple(out)
 
     def _base(self, wid: str, opened: Collection[str]) -> bool:
+        """Whether `workup` recommends the item with the answers as they are."""
         found = self._base_status.get(wid)
         if found is None:
-            found = self._base_status[wid] = self._recommended(wid, self.effective, opened)
+            cp, facts = self.cp, self.effective
+            done = cp.workup_done[wid]
+            gate = cp.workup_stage.get(wid)
+            found = not (done is not None and done(facts)) and (
+                any(test(facts) for test in cp.workup_recommend[wid])
+                or (gate is not None and gate[0] in opened and (gate[1] is None or gate[1](facts)))
+            )
+            self._base_status[wid] = found
         return found
-
-    def _recommended_after(
-        self, wid: str, fid: str, what_if: _WhatIfFacts, i: int, opened: Collection[str]
-    ) -> bool:
-        """`_recommended` for what-if row `i` (an answer to `fid`): the item's conditions that
-        do not read `fid` keep their verdict with the answers as they are."""
-        cp = self.cp
-        done_reads, gate_reads, recommend_reads = cp.whatif.item_reads[wid]
-        done = cp.workup_done[wid]
-        if done is not None and (
-            done(what_if[i]) if fid in done_reads else self._verdict(wid, -1, done)
-        ):
-            return False
-        for j, (test, reads) in enumerate(
-            zip(cp.workup_recommend[wid], recommend_reads, strict=True)
-        ):
-            if test(what_if[i]) if fid in reads else self._verdict(wid, j, test):
-                return True
-        gate = cp.workup_stage.get(wid)
-        if gate is None or gate[0] not in opened:
-            return False
-        return gate[1] is None or (
-            gate[1](what_if[i]) if fid in gate_reads else self._verdict(wid, -2, gate[1])
-        )
-
-    def _verdict(self, wid: str, part: int, test: Test) -> bool:
-        """A workup condition's verdict with the answers as they are (kept for the batch)."""
-        key = (wid, part)
-        found = self._verdicts.get(key)
-        if found is None:
-            found = self._verdicts[key] = test(self.effective)
-        return found
-
-    def _recommended(self, wid: str, facts: Facts, opened: Collection[str]) -> bool:
-        """Whether `workup` recommends the item (offered and not already done)."""
-        cp = self.cp
-        done = cp.workup_done[wid]
-        if done is not None and done(facts):
-            return False
-        if any(test(facts) for test in cp.workup_recommend[wid]):
-            return True
-        gate = cp.workup_stage.get(wid)
-        return gate is not None and gate[0] in opened and (gate[1] is None or gate[1](facts))
-
-    def now(self) -> Told:
-        """What the person is told with the answers as they are (row 0), as `told` says."""
-        post = posterior(self.cp, self.effective)
-        return told_from(self.cp, self.effective, post, self.tri.rank)
