@@ -216,6 +216,10 @@ class CompiledPack:
     stages, so what-if answers that leave these alone leave the checks alone."""
     rule_facts: tuple[str, ...] = ()
     """Every fact an urgency rule reads."""
+    patient_facts: tuple[str, ...] = ()
+    """The questions put to the person (`asked_by: patient`), in pack order."""
+    rules_by_rank: tuple[CompiledRule, ...] = ()
+    """`rules`, most urgent first (pack order within a level)."""
 
 
 def _shape(fact: Fact, site: str, other_site: float) -> dict[str, float]:
@@ -553,6 +557,8 @@ def compile_pack(pack: Pack) -> CompiledPack:
             )
         ),
         rule_facts=tuple(sorted({f for r in pack.urgency.rules for f in r.when.fact_names()})),
+        patient_facts=tuple(f for f, x in pack.facts.items() if x.asked_by == "patient"),
+        rules_by_rank=tuple(sorted(rules, key=lambda r: -r.rank)),
     )
 
 

@@ -303,6 +303,7 @@ class WhatIfBatch:
         """(question, first row, row after the last) for each question played out."""
         self._facts: dict[int, list[dict[str, FactValue]]] = {}
         self._held: dict[int, bool] = {}
+        self._fixed_by_item: dict[int, tuple[bool | None, bool, bool | None]] = {}
         self._base_status: dict[str, bool] = {}
 
     def add(self, fid: str, probabilities: tuple[float, ...]) -> None:
@@ -485,19 +486,31 @@ class WhatIfBatch:
         return out
 
     def _after(self, item: ItemRead, facts: Facts, opened: list[bool]) -> bool:
-        """Whether `workup` recommends the item for a what-if row (`_recommended`), testing
+        """Whether `workup` recommends the item for a what-if row (`_base`'s test), testing
         again only the conditions that read the question."""
-        done = item.done
-        if done is not None and (done(facts) if item.done_reads else self._holds(done)):
+        done_now, other_now, gate_now = self._fixed(item)
+        if done_now is None:
+            if item.done is not None and item.done(facts):
+                return False
+        elif done_now:
             return False
-        if any(self._holds(test) for test in item.recommend_other):
-            return True
-        if any(test(facts) for test in item.recommend_reading):
+        if other_now or any(test(facts) for test in item.recommend_reading):
             return True
         if item.stage is None or not opened[item.stage]:
             return False
-        gate = item.gate
-        return gate is None or (gate(facts) if item.gate_reads else self._holds(gate))
+        return item.gate is None or (gate_now if gate_now is not None else item.gate(facts))
+
+    def _fixed(self, item: ItemRead) -> tuple[bool | None, bool, bool | None]:
+        """The verdicts, with the answers as they are, of the item's conditions that do not
+        read the question: its `done_when` (None if it reads it), any of its other
+        `recommend_when`, its stage gate (None if it reads it)."""
+        found = self._fixed_by_item.get(id(item))
+        if found is None:
+            done = None if item.done_reads else item.done is not None and self._holds(item.done)
+            other = any(self._holds(test) for test in item.recommend_other)
+            gate = None if item.gate_reads else item.gate is None or self._holds(item.gate)
+            found = self._fixed_by_item[id(item)] = (done, other, gate)
+        return found
 
     def _holds(self, test: Test) -> bool:
         """A condition's verdict with the answers as they are (worked out once a batch)."""

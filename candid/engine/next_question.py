@@ -63,6 +63,21 @@ def askable(cp: CompiledPack, facts: Facts, fid: str, skipped: Collection[str]) 
     return gate is None or gate(facts)
 
 
+def open_questions(cp: CompiledPack, facts: Facts, skipped: Collection[str]) -> list[str]:
+    """Every question `askable` now, in pack order: worked out once a step, since the order
+    of business and the urgency coverage all ask it of every question."""
+    skip = set(skipped)
+    ask_when = cp.ask_when
+    out = []
+    for fid in cp.patient_facts:
+        if fid in facts or fid in skip:
+            continue
+        gate = ask_when.get(fid)
+        if gate is None or gate(facts):
+            out.append(fid)
+    return out
+
+
 def information_gain(cp: CompiledPack, post: Posterior, candidates: list[str]) -> dict[str, float]:
     """Mutual information (bits) between each candidate's answer and which cause explains
     the bleeding, treating the causes' normalised probabilities as one mixture."""
@@ -84,23 +99,31 @@ def information_gain(cp: CompiledPack, post: Posterior, candidates: list[str]) -
 
 
 def could_raise_urgency(
-    cp: CompiledPack, facts: Facts, rank: int, skipped: Collection[str]
+    cp: CompiledPack,
+    facts: Facts,
+    rank: int,
+    skipped: Collection[str],
+    asks: Collection[str] | None = None,
 ) -> list[tuple[int, str]]:
     """(rule rank, question) for every unanswered question the person could be asked that
     could still make a rule more urgent than `rank` hold, most urgent rule first. A rule
     that needs an exam or test result to hold is left to the clinician: the interview
-    cannot reach it."""
+    cannot reach it. `asks`, when given, must be `open_questions(cp, facts, skipped)` as a
+    set (the caller has it already)."""
     effective, _ = with_assumptions(cp, facts)
-    never = frozenset(
-        f for f in cp.pack.facts if f not in effective and not askable(cp, facts, f, skipped)
-    )
+    can_ask = set(open_questions(cp, facts, skipped)) if asks is None else asks
     out: list[tuple[int, str]] = []
+    never: frozenset[str] | None = None
     seen: set[str] = set()
-    for rule in sorted(cp.rules, key=lambda r: -r.rank):
-        if rule.rank <= rank or rule.reach(effective, never) is not None:
+    for rule in cp.rules_by_rank:
+        if rule.rank <= rank:
+            break  # most urgent first: none of the rest is more urgent
+        if never is None:
+            never = frozenset(f for f in cp.pack.facts if f not in effective and f not in can_ask)
+        if rule.reach(effective, never) is not None:
             continue
         for fid in rule.facts:
-            if fid not in seen and fid not in effective and askable(cp, facts, fid, skipped):
+            if fid not in seen and fid not in effective and fid in can_ask:
                 seen.add(fid)
                 out.append((rule.rank, fid))
     return out
@@ -116,19 +139,18 @@ def next_question(
     if tri.is_emergency:
         return None  # red flags interrupt: say what to do now, ask nothing more
     settings = cp.pack.interview
-
-    def ask(fid: str) -> bool:
-        return askable(cp, facts, fid, skipped)
-
-    cover = could_raise_urgency(cp, facts, tri.rank, skipped)
-    opening = [f for f in settings.opening if ask(f)]
-    emergencies = [f for rank, f in cover if rank >= interrupting_rank(cp)]
-    always = [f for f in settings.always if ask(f)]
-    closing = [f for f in settings.closing if ask(f)]
+    asking = open_questions(cp, facts, skipped)
+    asks = set(asking)
+    top = interrupting_rank(cp)
+    cover = could_raise_urgency(cp, facts, tri.rank, skipped, asks)
+    opening = [f for f in settings.opening if f in asks]
+    emergencies = [f for rank, f in cover if rank >= top]
+    always = [f for f in settings.always if f in asks]
+    closing = [f for f in settings.closing if f in asks]
     # Asked at their set place whatever happens: not chosen again for value or coverage.
     placed = {*opening, *always, *closing}
-    cover = [(rank, f) for rank, f in cover if f not in placed or rank >= interrupting_rank(cp)]
-    candidates = [f for f in cp.pack.facts if ask(f) and f not in placed]
+    cover = [(rank, f) for rank, f in cover if f not in placed or rank >= top]
+    candidates = [f for f in asking if f not in placed]
     answered = len(facts) + len(skipped)
     values: dict[str, float] = {}
     if not opening and not emergencies and not always and answered < settings.max_questions:
@@ -155,7 +177,7 @@ def next_question(
     if not queue:
         return None
     fact, reason = queue[0]
-    page = _page(cp, fact, facts, skipped)
+    page = _page(cp, fact, facts, skipped, asks)
     left = {_screen(cp, f) for f, _ in queue if f not in page} - {_screen(cp, fact)}
     gains = information_gain(cp, post, [fact]) if fact in cp.evidence else {}
     return Choice(
@@ -169,16 +191,19 @@ def next_question(
     )
 
 
-def _page(cp: CompiledPack, fact: str, facts: Facts, skipped: Collection[str]) -> tuple[str, ...]:
+def _page(
+    cp: CompiledPack, fact: str, facts: Facts, skipped: Collection[str], asks: Collection[str]
+) -> tuple[str, ...]:
     """The questions asked on the page that asks `fact`: its group's that apply (a form's
-    also those that turn on an answer above them), or itself."""
+    also those that turn on an answer above them), or itself. `asks`: the questions
+    `askable` now."""
     group = cp.group_of.get(fact)
     if group is None:
         return (fact,)
     page = members(
         cp,
         group,
-        lambda f: askable(cp, facts, f, skipped),
+        lambda f: f in asks,
         lambda f: f not in facts and f not in skipped,
     )
     return page if len(page) > 1 else (fact,)
