@@ -133,9 +133,12 @@ class ItemRead:
     id: str
     done: Test | None
     done_reads: bool
+    recommend: tuple[Test, ...]
+    """All of the item's `recommend_when` conditions."""
     recommend_reading: tuple[Test, ...]
-    """The item's `recommend_when` conditions that read the fact."""
-    recommend_other: tuple[Test, ...]
+    """Those that read the fact."""
+    recommend_other: frozenset[int]
+    """The positions in `recommend` of those that do not."""
     stage: int | None
     """The stage that offers the item when open (`when_stage_open`), as its index in
     `Pack.stages`, if any."""
@@ -427,8 +430,11 @@ def _whatif_tables(
                     id=wid,
                     done=done,
                     done_reads=item.done_when is not None and fid in item.done_when.fact_names(),
+                    recommend=tuple(t for _, t in recommend),
                     recommend_reading=tuple(t for c, t in recommend if fid in c.fact_names()),
-                    recommend_other=tuple(t for c, t in recommend if fid not in c.fact_names()),
+                    recommend_other=frozenset(
+                        j for j, (c, _) in enumerate(recommend) if fid not in c.fact_names()
+                    ),
                     stage=stage_index[offer.stage] if offer else None,
                     gate=gate_test,
                     gate_reads=gate is not None and fid in gate.fact_names(),

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from candid.engine.compiled import CompiledPack, FloatArray, ItemRead, with_assumptions
-from candid.engine.conditions import Facts, FactValue, Test
+from candid.engine.conditions import Facts, FactValue
 from candid.engine.infer import Posterior, condition, posterior, priors, sigmoid
 from candid.engine.ranking import ranking
 from candid.engine.triage import Triage, triage
@@ -302,9 +302,8 @@ class WhatIfBatch:
         self.groups: list[tuple[str, int, int]] = []
         """(question, first row, row after the last) for each question played out."""
         self._facts: dict[int, list[dict[str, FactValue]]] = {}
-        self._held: dict[int, bool] = {}
-        self._fixed_by_item: dict[int, tuple[bool | None, bool, bool | None]] = {}
-        self._base_status: dict[str, bool] = {}
+        self._item_now: dict[str, tuple[bool, frozenset[int], bool]] = {}
+        self._stage_ids = [stage.id for stage in cp.pack.stages]
 
     def add(self, fid: str, probabilities: tuple[float, ...]) -> None:
         """Every answer to `fid` likely enough to be worth playing out."""
@@ -470,6 +469,7 @@ class WhatIfBatch:
                 continue
             ids = {item.id for item in reading}
             facts_of = self.what_if(g) if reading else None
+            base = [(item, self._base(item, base_open)) for item in reading]
             for i in range(start, stop):
                 count = 0
                 if visited and visit[i]:
@@ -479,8 +479,8 @@ class WhatIfBatch:
                         count += sum(1 for wid in following[si] if wid not in ids)
                 if facts_of is not None:
                     facts, row_open = facts_of[i - start], rows_open[i]
-                    for item in reading:
-                        if self._after(item, facts, row_open) != self._base(item.id, base_open):
+                    for item, before in base:
+                        if self._after(item, facts, row_open) != before:
                             count += 1
                 out[i] = count
         return out
@@ -488,35 +488,32 @@ class WhatIfBatch:
     def _after(self, item: ItemRead, facts: Facts, opened: list[bool]) -> bool:
         """Whether `workup` recommends the item for a what-if row (`_base`'s test), testing
         again only the conditions that read the question."""
-        done_now, other_now, gate_now = self._fixed(item)
-        if done_now is None:
+        done_now, held, gate_now = self._now(item)
+        if item.done_reads:
             if item.done is not None and item.done(facts):
                 return False
         elif done_now:
             return False
-        if other_now or any(test(facts) for test in item.recommend_reading):
+        if not held.isdisjoint(item.recommend_other):
+            return True
+        if any(test(facts) for test in item.recommend_reading):
             return True
         if item.stage is None or not opened[item.stage]:
             return False
-        return item.gate is None or (gate_now if gate_now is not None else item.gate(facts))
+        gate = item.gate
+        return gate is None or (gate(facts) if item.gate_reads else gate_now)
 
-    def _fixed(self, item: ItemRead) -> tuple[bool | None, bool, bool | None]:
-        """The verdicts, with the answers as they are, of the item's conditions that do not
-        read the question: its `done_when` (None if it reads it), any of its other
-        `recommend_when`, its stage gate (None if it reads it)."""
-        found = self._fixed_by_item.get(id(item))
+    def _now(self, item: ItemRead) -> tuple[bool, frozenset[int], bool]:
+        """The item's verdicts with the answers as they are, worked out once a batch: its
+        `done_when`, which of its `recommend_when` hold (positions), its stage gate."""
+        found = self._item_now.get(item.id)
         if found is None:
-            done = None if item.done_reads else item.done is not None and self._holds(item.done)
-            other = any(self._holds(test) for test in item.recommend_other)
-            gate = None if item.gate_reads else item.gate is None or self._holds(item.gate)
-            found = self._fixed_by_item[id(item)] = (done, other, gate)
-        return found
-
-    def _holds(self, test: Test) -> bool:
-        """A condition's verdict with the answers as they are (worked out once a batch)."""
-        found = self._held.get(id(test))
-        if found is None:
-            found = self._held[id(test)] = test(self.effective)
+            facts = self.effective
+            found = self._item_now[item.id] = (
+                item.done is not None and item.done(facts),
+                frozenset(j for j, test in enumerate(item.recommend) if test(facts)),
+                item.gate is None or item.gate(facts),
+            )
         return found
 
     def _follow_stage(self, stage: str, opened: Collection[str]) -> tuple[str, ...]:
@@ -536,16 +533,11 @@ class WhatIfBatch:
                 out.append(wid)
         return tuple(out)
 
-    def _base(self, wid: str, opened: Collection[str]) -> bool:
+    def _base(self, item: ItemRead, opened: Collection[str]) -> bool:
         """Whether `workup` recommends the item with the answers as they are."""
-        found = self._base_status.get(wid)
-        if found is None:
-            cp, facts = self.cp, self.effective
-            done = cp.workup_done[wid]
-            gate = cp.workup_stage.get(wid)
-            found = not (done is not None and done(facts)) and (
-                any(test(facts) for test in cp.workup_recommend[wid])
-                or (gate is not None and gate[0] in opened and (gate[1] is None or gate[1](facts)))
-            )
-            self._base_status[wid] = found
-        return found
+        done, held, gate = self._now(item)
+        if done:
+            return False
+        return bool(held) or (
+            item.stage is not None and self._stage_ids[item.stage] in opened and gate
+        )
