@@ -38,7 +38,8 @@ def served_packs(config: Settings) -> list[Pack]:
     if wrong:
         raise ValueError(f"CANDID_PACK_SETTINGS: {'; '.join(wrong)}")
     deployment.configure(config.pack_settings)
-    return packs
+    # The default first: it leads every list of pathways (the start page, /v1/pathways).
+    return sorted(packs, key=lambda p: p.meta.id != config.default_pathway)
 
 
 def create_app(config: Settings | None = None) -> FastAPI:
