@@ -17,7 +17,7 @@ from candid.cli import app
 from candid.evaluation import calibration as cal
 from candid.knowledge import calibration
 from candid.knowledge.calibration import Entry
-from candid.knowledge.loader import load_pack, load_pack_from, pack_dir
+from candid.knowledge.loader import installed_packs, load_pack, load_pack_from, pack_dir
 from candid.knowledge.problems import PackError
 from candid.knowledge.yaml_io import read_yaml
 
@@ -45,8 +45,9 @@ def entry(**changes: Any) -> Entry:
     return Entry.model_validate(data)
 
 
-def test_every_entry_is_within_its_published_range_or_explains_why() -> None:
-    rows = cal.compare(load_pack(), cal.load_calibration())
+@pytest.mark.parametrize("pathway", installed_packs())
+def test_every_entry_is_within_its_published_range_or_explains_why(pathway: str) -> None:
+    rows = cal.compare(load_pack(pathway), cal.load_calibration(pathway))
     unexplained = [
         f"{r.id}: engine {cal.percent(r.engine)}, published {cal.published_text(r)}"
         for r in rows
@@ -132,9 +133,10 @@ def test_the_command_prints_table_json_and_markdown() -> None:
     assert table.count("\n| ") == len(ids)  # one row each, after the header
 
 
-def test_the_doc_lists_every_entry() -> None:
+@pytest.mark.parametrize("pathway", installed_packs())
+def test_the_doc_lists_every_entry(pathway: str) -> None:
     doc = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
-    missing = [e.id for e in cal.load_calibration() if f"**{e.id}**" not in doc]
+    missing = [e.id for e in cal.load_calibration(pathway) if f"**{e.id}**" not in doc]
     assert not missing, f"regenerate docs/calibration.md (candid calibrate --markdown): {missing}"
 
 
