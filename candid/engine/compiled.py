@@ -8,7 +8,7 @@ under a millisecond.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -52,25 +52,22 @@ class EvidenceFact:
     superseded_by: tuple[str, ...]
     derived: npt.NDArray[np.bool_]
     """Per cause: True when its ratios were derived rather than written in the pack."""
+    index: dict[str, int] = field(default_factory=dict)
+    """Value -> its row (the position in `values`)."""
 
     def applies(self, facts: Mapping[str, FactValue]) -> bool:
         """False when a fact that supersedes this one is known."""
-        return not any(other in facts for other in self.superseded_by)
+        return not self.superseded_by or not any(other in facts for other in self.superseded_by)
 
     def value_index(self, value: FactValue) -> int | None:
         if isinstance(value, bool):
-            key = "true" if value else "false"
-        elif isinstance(value, int):
+            return self.index.get("true" if value else "false")
+        if isinstance(value, int):
             for i, (_, gte, lt) in enumerate(self.bins):
                 if (gte is None or value >= gte) and (lt is None or value < lt):
                     return i
             return None
-        else:
-            key = value
-        try:
-            return self.values.index(key)
-        except ValueError:
-            return None
+        return self.index.get(value)
 
 
 @dataclass(frozen=True)
@@ -326,6 +323,7 @@ def _evidence(pack: Pack, cause_ids: tuple[str, ...]) -> dict[str, EvidenceFact]
             lr=lr,
             bins=bins,
             superseded_by=tuple(fact.superseded_by),
+            index={v: i for i, v in enumerate(values)},
         )
     return out
 

@@ -9,7 +9,8 @@ the common ones are ruled out (explaining away), at the cost of one product over
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -22,6 +23,7 @@ _EPS = 1e-12
 
 @dataclass(frozen=True)
 class Posterior:
+    cp: CompiledPack = field(repr=False, compare=False)
     prior: FloatArray
     """Prior probability of each cause for this person."""
     logit: FloatArray
@@ -31,9 +33,14 @@ class Posterior:
     probability: FloatArray
     """Probability of each cause given that the bleeding has at least one explanation."""
     any_cause: float
-    sites: dict[str, float]
     used: tuple[tuple[str, int], ...]
     """(fact, answer row) of each fact that moved the causes; what the explanations show."""
+
+    @cached_property
+    def sites(self) -> dict[str, float]:
+        """Chance the bleeding comes at least partly from each site (`site_probabilities`):
+        worked out when read, since only the full report shows it, not an interview step."""
+        return site_probabilities(self.cp, self.independent, self.any_cause)
 
 
 # Distinct people (ages x menopause x pregnancy x ...) are few; the cache stays small, and is
@@ -111,11 +118,11 @@ def posterior(cp: CompiledPack, facts: Facts) -> Posterior:
     independent = sigmoid(logit)
     probability, any_cause = condition(independent)
     return Posterior(
+        cp=cp,
         prior=prior,
         logit=logit,
         independent=independent,
         probability=probability,
         any_cause=any_cause,
-        sites=site_probabilities(cp, independent, any_cause),
         used=used,
     )

@@ -92,10 +92,16 @@ class Texts:
     )
     stages: dict[tuple[str, ...], list[Data]] = field(default_factory=dict)
     questions: dict[str, Data] = field(default_factory=dict)
+    pages: dict[tuple[str, tuple[str, ...]], Data] = field(default_factory=dict)
+    """(group, its questions shown) -> the page (`group_text`); at most `PAGES_KEPT`."""
     assumptions: dict[str, tuple[Data, list[str]]] = field(default_factory=dict)
 
 
 _TEXTS: dict[tuple[int, str], Texts] = {}
+PAGES_KEPT = 1024
+"""How many pages `group_text` keeps per language. A page shows the questions of its group
+that apply to the person, so a group of n has at most 2**n versions; in practice a few dozen
+are ever shown, and the bound keeps odd input from growing the memo."""
 
 
 def texts(cp: CompiledPack, lang: str) -> Texts:
@@ -426,9 +432,24 @@ def _group(cp: CompiledPack, tx: Texts, choice: Choice | None) -> Data | None:
 def group_text(cp: CompiledPack, group_id: str, facts: Sequence[str], lang: str) -> Data:
     """A page of several questions in the pack's words, with the items for `facts`: a tick
     group's statements, or a form's questions with their answers and, for a question that
-    turns on an answer above it, the condition that shows it (the fact's `ask_when`)."""
-    group = cp.pack.interview.groups[group_id]
+    turns on an answer above it, the condition that shows it (the fact's `ask_when`).
+
+    The page depends on nothing else, so it is made once and kept (`Texts.pages`): it is
+    shared between calls and must not be changed."""
     tx = texts(cp, lang)
+    key = (group_id, tuple(facts))
+    found = tx.pages.get(key)
+    if found is None:
+        found = _group_text(cp, tx, group_id, key[1], lang)
+        if len(tx.pages) < PAGES_KEPT:
+            tx.pages[key] = found
+    return found
+
+
+def _group_text(
+    cp: CompiledPack, tx: Texts, group_id: str, facts: tuple[str, ...], lang: str
+) -> Data:
+    group = cp.pack.interview.groups[group_id]
     above = depends_on_page(cp, tuple(facts))
     items: list[Data] = []
     for f in facts:
