@@ -220,6 +220,11 @@ class CompiledPack:
     """The questions put to the person (`asked_by: patient`), in pack order."""
     rules_by_rank: tuple[CompiledRule, ...] = ()
     """`rules`, most urgent first (pack order within a level)."""
+    code_tests: dict[str, tuple[Test | None, ...]] = field(default_factory=dict)
+    """Cause -> each of its codes' `when` (None: always), compiled once rather than on every
+    report."""
+    waiting_tests: dict[str, tuple[Test | None, ...]] = field(default_factory=dict)
+    """Urgency level -> each of its `while_waiting` steps' `when` (None: always)."""
 
 
 def _shape(fact: Fact, site: str, other_site: float) -> dict[str, float]:
@@ -562,6 +567,14 @@ def compile_pack(pack: Pack) -> CompiledPack:
         ),
         rule_facts=tuple(sorted({f for r in pack.urgency.rules for f in r.when.fact_names()})),
         patient_facts=tuple(f for f, x in pack.facts.items() if x.asked_by == "patient"),
+        code_tests={
+            cid: tuple(compile_test(c.when) if c.when else None for c in cause.codes)
+            for cid, cause in pack.causes.items()
+        },
+        waiting_tests={
+            name: tuple(compile_test(s.when) if s.when else None for s in level.while_waiting)
+            for name, level in pack.urgency.levels.items()
+        },
         rules_by_rank=tuple(sorted(rules, key=lambda r: -r.rank)),
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from candid.engine.compiled import CompiledPack
-from candid.engine.conditions import Facts, FactValue, compile_test
+from candid.engine.conditions import Facts, FactValue
 from candid.engine.explain import answer_label, evidence_by_cause, prior_reason
 from candid.engine.infer import Posterior
 from candid.engine.next_question import Choice
@@ -246,7 +246,9 @@ def _step_question(cp: CompiledPack, tx: Texts, choice: Choice) -> Data:
 def _while_waiting(cp: CompiledPack, tri: Triage, facts: Facts, lang: str) -> list[str]:
     """What to do until help comes, for this level and this person."""
     steps = cp.pack.urgency.levels[tri.level].while_waiting  # type: ignore[index]
-    return [s.get(lang) for s in steps if s.when is None or compile_test(s.when)(facts)]
+    tests = cp.waiting_tests[tri.level]
+    kept = zip(steps, tests, strict=True)
+    return [s.get(lang) for s, when in kept if when is None or when(facts)]
 
 
 def _cautions(cp: CompiledPack, unsure: tuple[str, ...], lang: str) -> list[str]:
@@ -338,11 +340,8 @@ def _assumption(cp: CompiledPack, tx: Texts, inference_id: str) -> tuple[Data, l
 
 def _codes(cp: CompiledPack, cid: str, facts: Facts, coded: list[Data]) -> list[Data]:
     """The cause's codes that apply to this person (a code may carry a `when`)."""
-    specs = cp.pack.causes[cid].codes
     return [
-        d
-        for d, c in zip(coded, specs, strict=True)
-        if c.when is None or compile_test(c.when)(facts)
+        d for d, when in zip(coded, cp.code_tests[cid], strict=True) if when is None or when(facts)
     ]
 
 
