@@ -74,9 +74,10 @@ def interview_step_data(
 ) -> Data:
     """One step of the interview for an app or an EHR form: the urgency, the next question
     or page, and the first causes, without the report (`InterviewStep`). Nothing the step
-    does not show is worked out: no workup, sites, evidence or provider questions."""
+    does not show is worked out: no workup, sites, evidence, provider questions or the
+    information the next question brings."""
     cp, facts = _checked(pack, raw_facts, lang, skipped)
-    d = _decide(cp, facts, skipped)
+    d = _decide(cp, facts, skipped, gain=False)
     return present_step(cp, d.facts, d.post, d.tri, d.choice, lang, d.answered, d.unsure)
 
 
@@ -93,8 +94,11 @@ class _Decided:
     """Emergency rules whose one question the person answered "not sure" (`if_unsure`)."""
 
 
-def _decide(cp: CompiledPack, facts: Facts, skipped: Collection[str]) -> _Decided:
+def _decide(
+    cp: CompiledPack, facts: Facts, skipped: Collection[str], *, gain: bool = True
+) -> _Decided:
     """What the engine concludes from the answers: the step and the report both start here.
+    `gain`: work out the information the next question brings (the report shows it).
 
     The deployment's choices (`candid.knowledge.deployment`) come first, so an answer or a
     value the caller sent overrides them; they are not answers, so they are not counted."""
@@ -103,7 +107,7 @@ def _decide(cp: CompiledPack, facts: Facts, skipped: Collection[str]) -> _Decide
     effective, assumed = with_assumptions(cp, given)
     post = posterior(cp, effective)
     tri = triage(cp, effective)
-    choice = next_question(cp, given, post, tri, skipped)
+    choice = next_question(cp, given, post, tri, skipped, gain=gain)
     answered = sum(1 for f in facts if f not in deployed) + sum(
         1 for s in set(skipped) if s not in facts
     )

@@ -135,7 +135,12 @@ def next_question(
     post: Posterior,
     tri: Triage,
     skipped: Collection[str] = (),
+    *,
+    gain: bool = True,
 ) -> Choice | None:
+    """The next page, or None when the interview is over. `gain`: work out the information
+    the question is expected to bring (`Choice.expected_gain_bits`, which only the full
+    report shows; 0.0 otherwise)."""
     if tri.is_emergency:
         return None  # red flags interrupt: say what to do now, ask nothing more
     settings = cp.pack.interview
@@ -179,7 +184,7 @@ def next_question(
     fact, reason = queue[0]
     page = _page(cp, fact, facts, skipped, asks)
     left = {_screen(cp, f) for f, _ in queue if f not in page} - {_screen(cp, fact)}
-    gains = information_gain(cp, post, [fact]) if fact in cp.evidence else {}
+    gains = information_gain(cp, post, [fact]) if gain and fact in cp.evidence else {}
     return Choice(
         fact=fact,
         reason=reason,
