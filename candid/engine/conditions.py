@@ -63,10 +63,15 @@ def _either(subs: list[Reach], *, negate: bool) -> Reach:
     """any_of (or, negated, none_of) in three-valued logic."""
 
     def status(facts: Facts, never: frozenset[str]) -> bool | None:
-        results = [sub(facts, never) for sub in subs]
-        if any(r is True for r in results):
-            return not negate
-        return negate if all(r is False for r in results) else None
+        # One part that holds settles it, so the rest are not tested.
+        unknown = False
+        for sub in subs:
+            result = sub(facts, never)
+            if result is True:
+                return not negate
+            if result is None:
+                unknown = True
+        return None if unknown else negate
 
     return status
 

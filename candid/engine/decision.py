@@ -456,34 +456,30 @@ class WhatIfBatch:
                             opened[i, si] = test(facts)
             if spec.open_when_common_ruled_out and common.shape[1]:
                 opened[:, si] |= (common < threshold).all(axis=1)
-        moved = opened != opened[0]
-        visit = moved.any(axis=1)
         rows_open = opened.tolist()
         base_open = [spec.id for si, spec in enumerate(stages) if rows_open[0][si]]
+        out = [0] * n
+        # Rows that open or close a stage change the items that follow it (`_follow_stage`),
+        # except those that read the question, counted below.
         following: dict[int, tuple[str, ...]] = {}
-        out = np.zeros(n, dtype=np.int64)
-        for g, (fid, start, stop) in enumerate(self.groups):
-            reading = tables.items_reading.get(fid, ())
-            visited = visit[start:stop].any()
-            if not reading and not visited:
+        for i in np.flatnonzero((opened != opened[0]).any(axis=1)).tolist():
+            ids = {item.id for item in tables.items_reading.get(self.fids[i - 1], ())}
+            for si, (now, then) in enumerate(zip(rows_open[0], rows_open[i], strict=True)):
+                if now != then:
+                    if si not in following:
+                        following[si] = self._follow_stage(stages[si].id, base_open)
+                    out[i] += sum(1 for wid in following[si] if wid not in ids)
+        for g, (fid, start, _) in enumerate(self.groups):
+            reading = tables.items_reading.get(fid)
+            if not reading:
                 continue
-            ids = {item.id for item in reading}
-            facts_of = self.what_if(g) if reading else None
             base = [(item, self._base(item, base_open)) for item in reading]
-            for i in range(start, stop):
-                count = 0
-                if visited and visit[i]:
-                    for si in np.flatnonzero(moved[i]).tolist():
-                        if si not in following:
-                            following[si] = self._follow_stage(stages[si].id, base_open)
-                        count += sum(1 for wid in following[si] if wid not in ids)
-                if facts_of is not None:
-                    facts, row_open = facts_of[i - start], rows_open[i]
-                    for item, before in base:
-                        if self._after(item, facts, row_open) != before:
-                            count += 1
-                out[i] = count
-        return out
+            for i, facts in enumerate(self.what_if(g), start):
+                row_open = rows_open[i]
+                for item, before in base:
+                    if self._after(item, facts, row_open) != before:
+                        out[i] += 1
+        return np.array(out, dtype=np.int64)
 
     def _after(self, item: ItemRead, facts: Facts, opened: list[bool]) -> bool:
         """Whether `workup` recommends the item for a what-if row (`_base`'s test), testing
