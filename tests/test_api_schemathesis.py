@@ -22,22 +22,34 @@ FACTS = DOCUMENT["components"]["schemas"]["AssessRequest"]["properties"]["facts"
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).include(path_regex="^/v1/")
 
 
-def _allowed(facts: dict[str, Any]) -> bool:
-    return all(
-        jsonschema.validators.Draft202012Validator(c["allowed"]).is_valid(facts)
-        for c in FACTS[CONTRADICTIONS]
-    )
+def _facts_schema(path: str) -> dict[str, Any]:
+    """The facts contract of the operation at `path`: each pathway's operations carry their
+    own (candid/api/openapi.py), the unnamed ones the default pathway's."""
+    content = DOCUMENT["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    name = content["schema"]["$ref"].rsplit("/", 1)[-1]
+    facts: dict[str, Any] = DOCUMENT["components"]["schemas"][name]["properties"]["facts"]
+    return facts
+
+
+def _valid(schema: dict[str, Any], value: Any) -> bool:
+    return bool(jsonschema.validators.Draft202012Validator(schema).is_valid(value))
 
 
 @schema.hook("map_body")
 def follow_the_documented_contradictions(context: Any, body: Any) -> Any:
     """A client that reads the document drops an answer that the document says contradicts
-    another (the cross-field rules live in `x-candid-contradictions`, see candid/api/openapi.py)."""
+    another (the cross-field rules live in `x-candid-contradictions`, see candid/api/openapi.py).
+    An answer the document refuses on its own is kept: it is what a negative test sends, and
+    dropping it would turn the test's invalid body into a valid one."""
     if not isinstance(body, dict) or not isinstance(body.get("facts"), dict):
         return body
+    contract = _facts_schema(context.operation.path)
+    rules = [rule["allowed"] for rule in contract.get(CONTRADICTIONS, [])]
+    properties = contract["properties"]
     facts = dict(body["facts"])
-    for name in sorted(facts, reverse=True):
-        if _allowed(facts):
+    wrong = {n for n, v in facts.items() if n not in properties or not _valid(properties[n], v)}
+    for name in sorted(set(facts) - wrong, reverse=True):
+        if all(_valid(rule, facts) for rule in rules):
             break
         facts.pop(name)
     return {**body, "facts": facts}

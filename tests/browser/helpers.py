@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 from bs4 import BeautifulSoup, Tag
 from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, Request, Response
 
-from candid.knowledge.loader import load_pack
+from candid.knowledge.loader import installed_packs, load_pack
 
 PACK = load_pack()
 UNSURE = "unsure"
@@ -150,9 +150,14 @@ def submit(page: Page, control: Locator) -> None:
         control.click()
 
 
+START = load_pack().meta.title.en if len(installed_packs()) > 1 else "Start now"
+"""The start page's button for the default pathway: "Start now" when it is the only one,
+its title when the page offers several pathways."""
+
+
 def start(page: Page) -> None:
     page.goto("/")
-    submit(page, page.get_by_role("button", name="Start now"))
+    submit(page, page.get_by_role("button", name=START, exact=True))
 
 
 def continue_button(page: Page) -> Locator:

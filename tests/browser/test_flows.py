@@ -15,6 +15,7 @@ from candid.web.session import COOKIE, Interview, SessionCookies
 from tests.browser.helpers import (
     LEVEL_LABEL,
     PACK,
+    START,
     LiveServer,
     Traffic,
     answer,
@@ -218,7 +219,7 @@ def test_delete_my_answers(page: Page, context: BrowserContext, server: LiveServ
     assert path_of(page) == "/" and "deleted=true" in page.url
     status = page.get_by_role("status")
     assert "Your answers have been deleted." in status.inner_text()
-    assert page.get_by_role("button", name="Start now").is_visible()
+    assert page.get_by_role("button", name=START, exact=True).is_visible()
     assert page.get_by_role("button", name="Continue where you left off").count() == 0
 
     after = session_of(context, server)
@@ -315,7 +316,7 @@ def keyboard_form(page: Page, answers: dict[str, str]) -> None:
 
 def test_keyboard_only_from_start_to_results(page: Page) -> None:
     page.goto("/")
-    tab_to(page, lambda f: f["text"] == "Start now", "the start button")
+    tab_to(page, lambda f: f["text"] == START, "the start button")
     press_enter(page)
 
     asked: list[str] = []
