@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from candid.knowledge.loader import installed_pack, installed_packs
 from tests.browser.helpers import (
     PACK,
     answer,
@@ -182,6 +183,22 @@ def summary_with_diary(page: Page, context: BrowserContext) -> None:
     assert page.get_by_role("heading", name="Diary: the pattern of bleeding after sex").is_visible()
 
 
+def started_on(title: str) -> Setup:
+    """Another pathway's first pages: chosen on the start page, the emergency signs ticked
+    "none", on to its first form."""
+
+    def setup(page: Page, context: BrowserContext) -> None:
+        page.goto("/")
+        submit(page, page.get_by_role("button", name=title, exact=True))
+        page.locator("input[name=none]").check()
+        submit(page, page.locator("main form button[type=submit]").first)
+
+    return setup
+
+
+OTHERS = [installed_pack(name) for name in installed_packs() if name != PACK.meta.id]
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -239,6 +256,15 @@ CASES = [
     Case("diary wrong code", diary_wrong_code, "/diary/open"),
     Case("diary delete", diary_delete, "/diary/delete"),
     Case("summary with a diary", summary_with_diary, "/summary"),
+    *(
+        Case(f"{o.meta.id}: learn index", visit(f"/learn?pathway={o.meta.id}"), "/learn")
+        for o in OTHERS
+    ),
+    *(
+        Case(f"{o.meta.id}: first form", started_on(o.meta.title.en), f"/groups/{form}")
+        for o in OTHERS
+        for form in [next(g for g, spec in o.interview.groups.items() if "age" in spec.items)]
+    ),
 ]
 
 
@@ -250,9 +276,12 @@ def test_no_axe_violations(page: Page, context: BrowserContext, case: Case) -> N
     assert not violations, f"{case.name} ({page.url}):\n{describe(violations)}"
 
 
-@pytest.mark.parametrize("cause", sorted(PACK.causes))
-def test_no_axe_violations_on_cause_pages(page: Page, cause: str) -> None:
-    page.goto(f"/learn/causes/{cause}")
+@pytest.mark.parametrize(
+    ("pathway", "cause"),
+    [(p.meta.id, c) for p in [PACK, *OTHERS] for c in sorted(p.causes)],
+)
+def test_no_axe_violations_on_cause_pages(page: Page, pathway: str, cause: str) -> None:
+    page.goto(f"/learn/causes/{cause}?pathway={pathway}")
     assert path_of(page) == f"/learn/causes/{cause}"
     violations = run_axe(page)
     assert not violations, f"{page.url}:\n{describe(violations)}"
