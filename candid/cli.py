@@ -149,6 +149,7 @@ def _print_report(report: Report) -> None:
         ("under_triage", report.under_triage, report.n_with_urgency),
         ("over_triage", report.over_triage, report.n_with_urgency),
         ("workup_recall", report.workup_recall, report.n_with_workup),
+        ("workup_recall_now", report.workup_recall_now, report.n_with_workup),
     ]
     for name, value, n in rows:
         table.add_row(name, f"{value:.3f}", str(n))

@@ -84,6 +84,9 @@ class WorkupOut(Out):
     tests_for: list[str]
     stage: str
     status: str
+    """recommended, done, or next: the planned step once an earlier result is in."""
+    next_if: str | None = None
+    """For a next step: the result it waits on ("if the scan shows a thick lining")."""
     citations: list[str]
 
 

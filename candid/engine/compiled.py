@@ -191,6 +191,7 @@ class CompiledPack:
     rank_level: dict[int, str]
     workup_recommend: dict[str, tuple[Test, ...]]
     workup_done: dict[str, Test | None]
+    workup_next: dict[str, tuple[Test, ...]]
     workup_stage: dict[str, tuple[str, Test | None]]
     stage_opens: dict[str, Test | None]
     ask_when: dict[str, Test]
@@ -501,6 +502,9 @@ def compile_pack(pack: Pack) -> CompiledPack:
         workup_done={
             wid: compile_test(item.done_when) if item.done_when else None
             for wid, item in pack.workup.items()
+        },
+        workup_next={
+            wid: tuple(compile_test(c) for c in item.next_when) for wid, item in pack.workup.items()
         },
         workup_stage={
             wid: (

@@ -302,6 +302,9 @@ def _workup(
                     "tests_for": list(item.tests_for),
                     "stage": stage,
                     "status": status,
+                    "next_if": item.next_if.get(tx.lang)
+                    if status == "next" and item.next_if
+                    else None,
                     "citations": list(item.sources),
                 }
             )

@@ -14,7 +14,9 @@ from candid.engine.conditions import Facts
 class WorkupEntry:
     id: str
     stage: str
-    status: str  # "recommended" or "done"
+    status: str
+    """"recommended" (offer it now), "done" (its result is known) or "next" (the planned step
+    once an earlier result is in: the pack's `next_when`)."""
 
 
 def open_stages(cp: CompiledPack, facts: Facts, probability: FloatArray) -> list[str]:
@@ -46,10 +48,14 @@ def workup(cp: CompiledPack, facts: Facts, opened: list[str]) -> list[WorkupEntr
         done_test = cp.workup_done[wid]
         done = done_test is not None and done_test(facts)
         recommended = any(test(facts) for test in cp.workup_recommend[wid])
-        if not (done or recommended or _by_stage(cp, wid, facts, opened)):
+        if done or recommended or _by_stage(cp, wid, facts, opened):
+            status = "done" if done else "recommended"
+        elif any(test(facts) for test in cp.workup_next[wid]):
+            status = "next"
+        else:
             continue
-        status = "done" if done else "recommended"
         entries.append(WorkupEntry(wid, item.stage, status))
     order = [s.id for s in cp.pack.stages]
-    entries.sort(key=lambda e: (e.status == "done", order.index(e.stage)))
+    later = {"recommended": 0, "next": 1, "done": 2}
+    entries.sort(key=lambda e: (later[e.status], order.index(e.stage)))
     return entries

@@ -24,6 +24,8 @@ class CaseResult:
     workup_expected: list[str]
     workup_missing: list[str]
     error: str | None = None
+    workup_later: list[str] = field(default_factory=list)
+    """Expected items the assessment lists only as a planned next step (status `next`)."""
 
 
 @dataclass
@@ -38,8 +40,11 @@ class Report:
     under_triage: float
     over_triage: float
     workup_recall: float
+    """Expected evaluations the assessment lists, to offer now or as the planned next step."""
     errors: int
     cases: list[CaseResult] = field(default_factory=list)
+    workup_recall_now: float = 1.0
+    """The same, counting only evaluations to offer now (not those waiting on a result)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +67,7 @@ def score_case(case: Vignette, result: Assessment | None, error: str | None) -> 
         )
     ranked = [c.id for c in result.causes]
     offered = {w.id for w in result.workup}
+    later = {w.id for w in result.workup if w.status == "next"}
     return CaseResult(
         id=case.id,
         expected_causes=exp.causes,
@@ -72,6 +78,7 @@ def score_case(case: Vignette, result: Assessment | None, error: str | None) -> 
         urgency=result.urgency.level,
         workup_expected=exp.workup,
         workup_missing=[w for w in exp.workup if w not in offered],
+        workup_later=[w for w in exp.workup if w in later],
     )
 
 
@@ -98,6 +105,7 @@ def evaluate(
     with_workup = [r for r in results if r.workup_expected]
     expected_items = sum(len(r.workup_expected) for r in with_workup)
     missing_items = sum(len(r.workup_missing) for r in with_workup)
+    later_items = sum(len(r.workup_later) for r in with_workup)
 
     def rank(level: str | None) -> int:
         return RANK.get(level or "", -1)
@@ -120,4 +128,7 @@ def evaluate(
         workup_recall=(round(1 - missing_items / expected_items, 4) if expected_items else 1.0),
         errors=sum(1 for r in results if r.error),
         cases=results,
+        workup_recall_now=(
+            round(1 - (missing_items + later_items) / expected_items, 4) if expected_items else 1.0
+        ),
     )

@@ -364,7 +364,18 @@ class WorkupItem(Strict):
     recommend_when: list[Condition]
     when_stage_open: StageTrigger | None = None
     done_when: Condition | None = None
+    next_when: list[Condition] = Field(default_factory=list)
+    """When the item is the planned next step rather than a check for now: it waits on an
+    earlier result (a biopsy after the scan shows a thick lining). Listed as `next`, with
+    `next_if` saying what it waits on; never ordered before that result."""
+    next_if: Text | None = None
     sources: list[str]
+
+    @model_validator(mode="after")
+    def _next(self) -> WorkupItem:
+        if bool(self.next_when) != (self.next_if is not None):
+            raise ValueError("'next_when' and 'next_if' go together")
+        return self
 
 
 class StageSpec(Strict):

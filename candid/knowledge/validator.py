@@ -277,6 +277,8 @@ def _all_conditions(pack: Pack) -> Iterator[tuple[str, str, Condition]]:
     for wid, item in pack.workup.items():
         for i, cond in enumerate(item.recommend_when):
             yield "workup.yaml", f"{wid}.recommend_when.{i}", cond
+        for i, cond in enumerate(item.next_when):
+            yield "workup.yaml", f"{wid}.next_when.{i}", cond
         if item.done_when is not None:
             yield "workup.yaml", f"{wid}.done_when", item.done_when
         if item.when_stage_open is not None and item.when_stage_open.when is not None:

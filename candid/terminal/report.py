@@ -63,8 +63,9 @@ def render(a: Assessment, console: Console, pack: Pack, max_causes: int = 5) -> 
     table.add_column("")
     table.add_column("")
     for w in a.workup:
-        mark = "✓ " if w.status == "done" else ""
-        table.add_row(mark + w.name, w.why)
+        mark = "✓ " if w.status == "done" else "→ " if w.status == "next" else ""
+        why = f"{w.next_if}. {w.why}" if w.status == "next" and w.next_if else w.why
+        table.add_row(mark + w.name, why)
     console.print(table)
     console.print("[bold]" + tr(lang, "Questions to bring") + "[/bold]")
     for q in a.questions_for_provider:
