@@ -5,9 +5,9 @@ equal exactly (`==` on floats, no tolerance): any difference, even in the last b
 a sign that the batch computes something else, and could change which question is asked.
 
 Checked on random answers (hypothesis over every fact, and seeded draws of patient answers
-that follow the pack's baselines and `ask_when`), at every step of the replayed interview of
-every public vignette, and on every vignette's full facts (exam findings included, which
-change the ranking rule). Values are sums of a few terms, so a last-bit change in a
+that follow the pack's baselines and `ask_when`), on every call the interview makes while
+every public vignette is replayed, and on every vignette's full facts (exam findings
+included, which change the ranking rule). Values are sums of a few terms, so a last-bit change in a
 posterior seldom shows in them: each what-if row's posterior is also compared bit for bit
 with `told`'s, with its urgency, first causes and checks."""
 
