@@ -220,7 +220,7 @@ def test_the_shared_text_memos_stop_growing_and_answers_stay_right(
     from candid.engine import present
 
     monkeypatch.setattr(present, "MEMO_LIMIT", 1)
-    monkeypatch.setattr(present, "_TEXTS", {})
+    monkeypatch.setitem(compiled(PACK).memo, "texts", {})
     people: list[dict[str, Any]] = [
         {"age": 24},
         {"age": 60, "menopause": "postmenopausal"},
@@ -232,3 +232,21 @@ def test_the_shared_text_memos_stop_growing_and_answers_stay_right(
     again = [assess_data(PACK, facts) for facts in people]
     assert again == first
     assert first[0]["workup"] != first[1]["workup"]  # so the cap was reached
+
+
+def test_a_pack_compiled_again_never_answers_from_anothers_memo() -> None:
+    """The text and evidence memos belong to the compiled pack (keyed by cause, answer and
+    language), so an edited copy of a pack with the same id never reads the original's."""
+    facts: dict[str, Any] = {"age": 24, "pain_with_sex": "deep"}
+    before = assess_data(PACK, facts)
+    fact = PACK.facts["pain_with_sex"]
+    assert fact.choices is not None
+    deep = fact.choices["deep"]
+    label = deep.label.model_copy(update={"en": "Deep, edited"})
+    choices = {**fact.choices, "deep": deep.model_copy(update={"label": label})}
+    changed = fact.model_copy(update={"choices": choices})
+    edited = PACK.model_copy(update={"facts": {**PACK.facts, "pain_with_sex": changed}})
+    shown = assess_data(edited, facts)
+    texts = [e["text"] for c in shown["causes"] for e in c.get("evidence", [])]
+    assert any("Deep, edited" in t for t in texts)
+    assert assess_data(PACK, facts) == before

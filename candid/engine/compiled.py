@@ -7,8 +7,10 @@ under a millisecond.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -210,6 +212,10 @@ class CompiledPack:
     """Every fact a prior rule, an exclusion or a site requirement reads: priors depend on
     nothing else, so they are cached by these facts' values."""
     prior_cache: dict[tuple[FactValue | None, ...], tuple[FloatArray, FloatArray]]
+    memo: dict[str, dict[Any, Any]]
+    """Text and evidence worked out once per pack (`explain`, `present`), keyed by values
+    (cause, fact, answer, language): they live and die with this compiled pack, so a pack
+    compiled again can never be answered from another's memo."""
     whatif: WhatIfTables
     """Tables for playing out what-if answers in one batch (`decision.question_values`)."""
     workup_facts: tuple[str, ...] = ()
@@ -544,6 +550,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             )
         ),
         prior_cache={},
+        memo={},
         whatif=_whatif_tables(pack, evidence, rules),
         before_evaluation_rank={
             i: r
@@ -583,7 +590,10 @@ def compile_pack(pack: Pack) -> CompiledPack:
     )
 
 
-_COMPILED: dict[int, CompiledPack] = {}
+_COMPILED: OrderedDict[int, CompiledPack] = OrderedDict()
+COMPILED_KEPT = 8
+"""Compiled packs kept: every installed pathway, with room for the packs tests build. The
+least recently used goes first; `found.pack is pack` guards against a reused id."""
 
 
 def compiled(pack: Pack) -> CompiledPack:
@@ -592,6 +602,9 @@ def compiled(pack: Pack) -> CompiledPack:
     if found is None or found.pack is not pack:
         found = compile_pack(pack)
         _COMPILED[id(pack)] = found
+        while len(_COMPILED) > COMPILED_KEPT:
+            _COMPILED.popitem(last=False)
+    _COMPILED.move_to_end(id(pack))
     return found
 
 

@@ -24,8 +24,6 @@ _YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
 Item = dict[str, Any]
 """The data of one `EvidenceOut`."""
 
-_CACHE: dict[tuple[int, int, str, int, str], Item] = {}
-
 
 def answer_label(fact: Fact, value: FactValue, lang: str) -> str:
     if fact.type == "boolean":
@@ -44,8 +42,9 @@ def describe(fact: Fact, value: FactValue, lang: str) -> str:
 
 
 def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: str) -> Item:
-    key = (id(cp), k, fid, vi, lang)
-    found = _CACHE.get(key)
+    memo = cp.memo.setdefault("evidence_items", {})
+    key = (k, fid, vi, lang)
+    found: Item | None = memo.get(key)
     if found is not None:
         return found
     ratio = float(cp.evidence[fid].lr[vi, k])
@@ -62,26 +61,24 @@ def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: s
         "citations": list(citations),
         "derived": lik is None,
     }
-    _CACHE[key] = item
+    memo[key] = item
     return item
-
-
-_ROWS: dict[tuple[int, str, int, str], list[tuple[int, float, Item]]] = {}
 
 
 def _row(
     cp: CompiledPack, fid: str, vi: int, value: FactValue, lang: str
 ) -> list[tuple[int, float, Item]]:
     """Every cause one answer moves, with the strength used for sorting; built once."""
-    key = (id(cp), fid, vi, lang)
-    found = _ROWS.get(key)
+    memo = cp.memo.setdefault("evidence_rows", {})
+    key = (fid, vi, lang)
+    found: list[tuple[int, float, Item]] | None = memo.get(key)
     if found is None:
         log_lr = cp.evidence[fid].log_lr[vi]
         found = [
             (int(k), float(abs(log_lr[k])), _item(cp, int(k), fid, vi, value, lang))
             for k in np.flatnonzero(np.abs(log_lr) >= _NEUTRAL)
         ]
-        _ROWS[key] = found
+        memo[key] = found
     return found
 
 

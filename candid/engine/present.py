@@ -97,7 +97,6 @@ class Texts:
     assumptions: dict[str, tuple[Data, list[str]]] = field(default_factory=dict)
 
 
-_TEXTS: dict[tuple[int, str], Texts] = {}
 PAGES_KEPT = 1024
 """How many pages `group_text` keeps per language. A page shows the questions of its group
 that apply to the person, so a group of n has at most 2**n versions; in practice a few dozen
@@ -105,8 +104,9 @@ are ever shown, and the bound keeps odd input from growing the memo."""
 
 
 def texts(cp: CompiledPack, lang: str) -> Texts:
-    found = _TEXTS.get((id(cp), lang))
-    if found is None or found.cp is not cp:
+    memo = cp.memo.setdefault("texts", {})
+    found: Texts | None = memo.get(lang)
+    if found is None:
         pack = cp.pack
         causes = [_cause_text(cp, cid, lang) for cid in cp.cause_ids]
         found = Texts(
@@ -117,7 +117,7 @@ def texts(cp: CompiledPack, lang: str) -> Texts:
                 (w.at_least, w.text.get(lang)) for w in pack.interview.likelihood_words
             ],
         )
-        _TEXTS[(id(cp), lang)] = found
+        memo[lang] = found
     return found
 
 
