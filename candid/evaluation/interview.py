@@ -26,10 +26,10 @@ from candid.engine.conditions import FactValue
 from candid.engine.next_question import could_raise_urgency, interrupting_rank
 from candid.engine.pages import applying
 from candid.evaluation.vignettes import Vignette
-from candid.knowledge.models import Pack
+from candid.knowledge.models import LEVEL_RANK, Pack
 
 Respondent = Literal["typical", "unsure"]
-RANK = {"routine": 0, "soon": 1, "urgent": 2, "emergency": 3}
+RANK = LEVEL_RANK
 
 
 @dataclass

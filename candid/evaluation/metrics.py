@@ -8,8 +8,9 @@ from typing import Any
 
 from candid.engine import Assessment, FactsError
 from candid.evaluation.vignettes import Vignette
+from candid.knowledge.models import LEVEL_RANK
 
-RANK = {"routine": 0, "soon": 1, "urgent": 2, "emergency": 3}
+RANK = LEVEL_RANK
 
 
 @dataclass

@@ -7,7 +7,7 @@ that impossible to forget rather than leaving it to review.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -20,6 +20,10 @@ from pydantic import (
 Site = str
 """A site id the pack declares in pack.yaml `sites` (where the symptom comes from)."""
 Level = Literal["routine", "soon", "urgent", "emergency"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+"""The urgency levels every pathway uses, least urgent first: the one place their order is
+written (each pack's urgency.yaml gives them the same ranks, which the validator checks)."""
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
 FactType = Literal["boolean", "integer", "choice"]
 Stage = str
 """A stage id the pack declares in stages.yaml (the order of the evaluation)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from candid.knowledge.models import Basis, Condition, Fact, Pack, Treatment
+from candid.knowledge.models import LEVEL_RANK, LEVELS, Basis, Condition, Fact, Pack, Treatment
 from candid.knowledge.problems import Problem
 
 PLACEHOLDERS = ("todo", "tbd", "lorem", "placeholder", "xxx")
@@ -75,9 +75,11 @@ def _coverage(pack: Pack) -> Iterator[Problem]:
         if wid not in pack.workup:
             yield Problem("workup.yaml", wid, "required workup item is missing")
     yield from _pathway_shape(pack)
-    for level in ("routine", "soon", "urgent", "emergency"):
+    for level in LEVELS:
         if level not in pack.urgency.levels:
             yield Problem("urgency.yaml", f"levels.{level}", "required urgency level is missing")
+        elif pack.urgency.levels[level].rank != LEVEL_RANK[level]:
+            yield Problem("urgency.yaml", f"levels.{level}.rank", f"must be {LEVEL_RANK[level]}")
     emergency = pack.urgency.levels.get("emergency")
     if emergency is not None and not emergency.while_waiting:
         yield Problem("urgency.yaml", "levels.emergency.while_waiting", "says what to do meanwhile")

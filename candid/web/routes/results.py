@@ -18,7 +18,7 @@ from candid.engine import Assessment, question_for
 from candid.engine.assessment import FactValueOut
 from candid.engine.conditions import Facts, FactValue, compile_test
 from candid.knowledge.learn import MEANWHILE
-from candid.knowledge.models import Pack
+from candid.knowledge.models import LEVEL_RANK, Pack
 from candid.web import flow
 from candid.web.context import Page, Web, page
 from candid.web.pdf import BUSY_RETRY_SECONDS, PdfBusy
@@ -41,8 +41,7 @@ rest are one click away."""
 def _reassure(p: Page, result: Assessment, facts: Facts) -> bool:
     """Whether the pack's reassurance may be said here (its `show_when`, all parts)."""
     when = p.learn.reassurance.show_when
-    rank: dict[str, int] = {k: v.rank for k, v in p.pack.urgency.levels.items()}
-    if rank[result.urgency.level] > rank[when.urgency_at_most]:
+    if LEVEL_RANK[result.urgency.level] > LEVEL_RANK[when.urgency_at_most]:
         return False
     if any(c.likely and c.id in when.unless_likely for c in result.causes):
         return False
