@@ -25,7 +25,7 @@ from candid.knowledge.loader import (
     load_pack_from,
     pack_dir,
 )
-from candid.knowledge.models import Pack
+from candid.knowledge.models import LANGUAGES, Pack
 from candid.knowledge.problems import PackError
 from candid.settings import settings
 
@@ -41,7 +41,7 @@ app.add_typer(kb, name="kb")
 out = Console()
 err = Console(stderr=True)
 USAGE_ERROR = 2
-Lang = Annotated[str, typer.Option("--lang", help="Language of the text: en or es.")]
+Lang = Annotated[str, typer.Option("--lang", help=f"Language of the text: {', '.join(LANGUAGES)}.")]
 PathwayOpt = Annotated[
     str,
     typer.Option(
@@ -92,8 +92,8 @@ def _read_facts(path: Path) -> Any:
 
 
 def _check_lang(lang: str) -> None:
-    if lang not in ("en", "es"):
-        raise _fail(f"--lang {lang!r} is not supported (allowed: en, es)")
+    if lang not in LANGUAGES:
+        raise _fail(f"--lang {lang!r} is not supported (allowed: {', '.join(LANGUAGES)})")
 
 
 @app.command("assess")

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -22,7 +23,17 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("en", "es")
+SOURCE = "en"
+"""The language the messages are written in; every other has a catalog in candid/locale."""
+LANGUAGES = (
+    SOURCE,
+    *sorted(
+        p.name
+        for p in Path(str(files("candid").joinpath("locale"))).iterdir()
+        if (p / "LC_MESSAGES").is_dir()
+    ),
+)
+"""English and each language with a catalog (a test checks they are the packs' languages)."""
 NAMES = {"en": "English", "es": "Español"}
 DOMAIN = "messages"
 

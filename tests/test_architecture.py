@@ -70,3 +70,15 @@ def test_no_pathway_vocabulary_in_the_engine() -> None:
         if word in path.read_text(encoding="utf-8")
     ]
     assert not found, found
+
+
+def test_one_list_of_languages() -> None:
+    """The packs' text languages (knowledge.models) are the pages' catalog languages and
+    every installed pack's; the API and FHIR take them from the same list."""
+    from candid import i18n
+    from candid.knowledge.loader import installed_pack, installed_packs
+    from candid.knowledge.models import LANGUAGES
+
+    assert i18n.LANGUAGES == LANGUAGES
+    for name in installed_packs():
+        assert tuple(installed_pack(name).meta.languages) == LANGUAGES

@@ -7,8 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from candid.engine.assessment import EvidenceOut, FactValueOut, GroupItemOut
-
-Language = Literal["en", "es"]
+from candid.knowledge.models import Language
 
 
 class Body(BaseModel):

@@ -17,7 +17,6 @@ from candid.api.schemas import (
     Explanation,
     FactOut,
     GroupInfo,
-    Language,
     LevelOut,
     Pathway,
     PathwaySummary,
@@ -30,7 +29,7 @@ from candid.engine.assessment import InterviewStep
 from candid.engine.compiled import compiled
 from candid.engine.explain import answer_label
 from candid.engine.present import group_text
-from candid.knowledge.models import Pack
+from candid.knowledge.models import Language, Pack
 
 router = APIRouter(prefix="/v1", tags=["v1"])
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

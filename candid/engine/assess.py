@@ -24,9 +24,7 @@ from candid.engine.present import (
 )
 from candid.engine.triage import Triage, triage
 from candid.knowledge import deployment
-from candid.knowledge.models import Pack
-
-LANGUAGES = ("en", "es")
+from candid.knowledge.models import LANGUAGES, Pack
 
 
 def assess(

@@ -17,6 +17,11 @@ from pydantic import (
     model_validator,
 )
 
+Language = Literal["en", "es"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+"""The languages every pack's text is written in (`Text` has one field each): the one place
+they are listed; the API, FHIR, the CLI and the pages' catalog follow it."""
+
 Site = str
 """A site id the pack declares in pack.yaml `sites` (where the symptom comes from)."""
 Level = Literal["routine", "soon", "urgent", "emergency"]

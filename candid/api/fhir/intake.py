@@ -31,9 +31,8 @@ from candid.api.fhir.terminology import (
 )
 from candid.api.fhir.values import ValueProblem, decode, value_key
 from candid.engine.conditions import FactValue
-from candid.knowledge.models import Pack
+from candid.knowledge.models import LANGUAGES, Pack
 
-LANGUAGES = ("en", "es")
 NOT_RESULTS = {"cancelled", "entered-in-error"}
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 

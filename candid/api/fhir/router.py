@@ -25,9 +25,8 @@ from candid.api.fhir.operation_outcome import FHIR_JSON, problems_response
 from candid.api.fhir.outcome import bundle
 from candid.api.fhir.questionnaire import questionnaire
 from candid.api.fhir.terminology import slug
-from candid.api.schemas import Language
 from candid.engine import FactsError, assess
-from candid.knowledge.models import Pack
+from candid.knowledge.models import Language, Pack
 
 MAX_DEPTH = 64
 """JSON nesting a `$assess` or `$next-question` body may have. A real one (a Bundle holding a
