@@ -68,6 +68,17 @@ def _served(request: Request) -> list[Pack]:
     return list(packs.values())
 
 
+def _body(description: str) -> dict[str, Any]:
+    """How the document shows a FHIR request body: any JSON object, read by hand."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+        }
+    }
+
+
 def _pack(request: Request, resource_id: str) -> Pack:
     """The served pathway whose Questionnaire and CodeSystem have this id (its slug)."""
     packs = _served(request)
@@ -111,14 +122,10 @@ def get_code_system(request: Request, code_system_id: str) -> Response:
 @router.post(
     "/Questionnaire/{questionnaire_id}/$assess",
     responses={200: RESOURCE, **ERRORS},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "A QuestionnaireResponse, or a Bundle or Parameters holding one "
-            "and/or Observations with exam and test results.",
-            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
-        }
-    },
+    openapi_extra=_body(
+        "A QuestionnaireResponse, or a Bundle or Parameters holding one "
+        "and/or Observations with exam and test results."
+    ),
 )
 async def assess_response(questionnaire_id: str, request: Request) -> Response:
     """Answers (and results) in; a Bundle with a RiskAssessment, ServiceRequests and a Flag out.
@@ -145,16 +152,12 @@ async def assess_response(questionnaire_id: str, request: Request) -> Response:
 @router.post(
     "/Questionnaire/$next-question",
     responses={200: RESOURCE, **ERRORS},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "An adaptive QuestionnaireResponse (SDC sdc-questionnaireresponse-"
-            "adapt), bare or as the `questionnaire-response` parameter of a Parameters: its "
-            "contained Questionnaire holds the items asked so far (none at the start), its "
-            "items the answers.",
-            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
-        }
-    },
+    openapi_extra=_body(
+        "An adaptive QuestionnaireResponse (SDC sdc-questionnaireresponse-"
+        "adapt), bare or as the `questionnaire-response` parameter of a Parameters: its "
+        "contained Questionnaire holds the items asked so far (none at the start), its "
+        "items the answers."
+    ),
 )
 async def next_question_response(request: Request) -> Response:
     """SDC adaptive forms: the same QuestionnaireResponse back, its contained Questionnaire
@@ -171,14 +174,9 @@ async def next_question_response(request: Request) -> Response:
 @router.post(
     "/Questionnaire/{questionnaire_id}/$next-question",
     responses={200: RESOURCE, **ERRORS},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "An adaptive QuestionnaireResponse for this Questionnaire, as for "
-            "the type-level operation.",
-            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
-        }
-    },
+    openapi_extra=_body(
+        "An adaptive QuestionnaireResponse for this Questionnaire, as for the type-level operation."
+    ),
 )
 async def next_question_on(questionnaire_id: str, request: Request) -> Response:
     """SDC adaptive forms on one pathway's Questionnaire (the instance-level operation)."""
