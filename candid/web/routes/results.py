@@ -32,10 +32,11 @@ GLANCE_CAUSES, GLANCE_CHECKS = 3, 4
 """What the first phone screen holds: the causes most worth discussing, the first checks."""
 DATE_LOCALES = {"en": "en_GB"}
 """Dates as the pages' English reads them (UK: 4 December 2026, like its 999 and 111)."""
-QUESTIONS_SHOWN = 5
-"""Questions to bring shown before "more": the issue caps it at six; five keeps the Spanish
-page, whose questions run longer, inside one 5,000 px phone page like the English one; the
-rest are one click away."""
+QUESTIONS_SHOWN = 4
+"""Questions to bring shown before "more": the issue caps it at six; four keeps the Spanish
+page, whose questions run longer, inside one 5,000 px phone page like the English one now
+that infection risk brings HIV, syphilis and M. genitalium tests to the checks; the rest are
+one click away."""
 
 
 def _reassure(p: Page, result: Assessment, facts: Facts) -> bool:
