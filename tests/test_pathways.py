@@ -19,6 +19,7 @@ from candid.api.fhir.terminology import questionnaire_url, slug
 from candid.knowledge.loader import installed_pack, installed_packs, load_ehr_codes
 from candid.knowledge.models import Pack
 from candid.settings import Settings
+from candid.web.session import COOKIE, MAX_COOKIE_BYTES
 from tests.test_cds_hooks import condition, hook_request
 from tests.test_fhir import assert_valid_r4
 from tests.web.client import (
@@ -217,7 +218,7 @@ def test_choosing_a_pathway_starts_its_interview(tmp_path: Path, pack: Pack) -> 
 
 def test_answers_the_pathways_share_are_not_asked_again(tmp_path: Path) -> None:
     """Age (a shared fact) answered on one pathway is kept when the person starts another;
-    answers only the first pathway asks are not carried over."""
+    answers only the first pathway asks are put aside, and are back on returning to it."""
     first, second = PACKS[0], PACKS[1]
     client = make_client(tmp_path)
     r = _start_on(client, first.meta.id)
@@ -240,6 +241,8 @@ def test_answers_the_pathways_share_are_not_asked_again(tmp_path: Path) -> None:
     assert "age" in kept
     assert not [f for f in kept if f not in second.facts]
     assert "34" in main_of(client.get("/check")).get_text()
+    _start_on(client, first.meta.id)  # and back: what only the first asks is there again
+    assert sorted(answered(client)) == sorted(kept_before)
 
 
 def test_a_deployment_can_serve_some_pathways_only(tmp_path: Path) -> None:
@@ -279,3 +282,24 @@ def test_the_command_line_takes_a_pathway(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "--pathway" in wrong.stderr
     listed = subprocess.run([*run, "kb", "validate"], capture_output=True, text=True, check=False)
     assert all(p.meta.id in listed.stdout for p in PACKS)
+
+
+def test_two_whole_interviews_fit_in_the_session_cookie(tmp_path: Path) -> None:
+    """A person who answers every question of one pathway, then of the other, then goes back:
+    the cookie holds both (or, were it ever too big, drops only what was put aside)."""
+    client = make_client(tmp_path)
+    for pack in [*PACKS, PACKS[0]]:
+        r = _start_on(client, pack.meta.id)
+        for _ in range(30):
+            if group_of(r) is not None and form_items(r):
+                r = fill(client, r, {"age": "34"})
+            elif group_of(r) is not None:
+                r = tick(client, r, [])
+            elif fact_of(r) is not None:
+                r = answer(client, r, not_sure(r))
+            else:
+                break
+            assert r.status_code == 200
+        cookie = client.cookies.get(COOKIE)
+        assert cookie is not None and len(cookie) <= MAX_COOKIE_BYTES
+    assert "age" in answered(client)

@@ -165,18 +165,30 @@ class Page:
         return replace(self, _reading=pathway)
 
     def choose(self, pathway: str) -> None:
-        """Start on `pathway` (a served one), keeping the answers to the facts the pathways
-        share (docs/architecture.md, "Shared facts"): the person is not asked them again."""
+        """Go on to `pathway` (a served one), keeping the answers to the facts the pathways
+        share (docs/architecture.md, "Shared facts"): the person is not asked them again.
+        The answers only the pathway being left asks are put aside and come back when the
+        person returns to it; the shared ones stay as last given."""
         new, old = self.web.packs[pathway].facts, self.pack.facts
-        kept = {
-            f
-            for f in self.interview.order
-            if f in new and f in old and _same_question(new[f], old[f])
-        }
         iv = self.interview
-        iv.facts = {f: v for f, v in iv.facts.items() if f in kept}
-        iv.skipped = [f for f in iv.skipped if f in kept]
-        iv.order = [f for f in iv.order if f in kept]
+        shared = {f for f in iv.order if f in new and f in old and _same_question(new[f], old[f])}
+        own = [f for f in iv.order if f not in shared]
+        if own:
+            iv.elsewhere[self.pathway] = {
+                "f": {f: iv.facts[f] for f in own if f in iv.facts},
+                "s": [f for f in iv.skipped if f in own],
+                "o": own,
+            }
+        back = iv.elsewhere.pop(pathway, {"f": {}, "s": [], "o": []})
+        returning = [f for f in back["o"] if f in new and f not in shared]
+        iv.facts = {
+            **{f: v for f, v in iv.facts.items() if f in shared},
+            **{f: v for f, v in back["f"].items() if f in returning},
+        }
+        iv.skipped = [f for f in iv.skipped if f in shared] + [
+            f for f in back["s"] if f in returning
+        ]
+        iv.order = [f for f in iv.order if f in shared] + returning
         iv.pathway = pathway
         self.dirty = True
 
@@ -264,6 +276,11 @@ class Page:
         self._ended.clear()
         if self.dirty or self._new_interview:
             value, self.session_id = self.web.cookies.seal(self.interview, self.session_id)
+            if len(value) > MAX_COOKIE_BYTES and self.interview.elsewhere:
+                # Answers put aside on another pathway are the one thing that can go: the
+                # person is asked them again if they return there.
+                self.interview.elsewhere.clear()
+                value, self.session_id = self.web.cookies.seal(self.interview, self.session_id)
             if len(value) > MAX_COOKIE_BYTES:  # cannot happen with the pack's questions
                 raise ValueError("the interview no longer fits in its cookie")
             response.set_cookie(

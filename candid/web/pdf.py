@@ -49,6 +49,10 @@ ul.candid-tickboxes { list-style: none; padding-left: 0; }
 .candid-header-block dd { margin: 0 0 4pt 0; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; border-bottom: 1px solid #d8dde0; padding: 3pt; vertical-align: top; }
+/* A question and its answer, a check and why, stay on one page: split, a clinician could read
+   one without the other. */
+tr, li { break-inside: avoid; }
+h2, h3 { break-after: avoid; }
 """
 BUSY_RETRY_SECONDS = 5
 """What a refused PDF request is told to wait: about the time a few renders take."""

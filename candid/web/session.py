@@ -51,6 +51,9 @@ class Interview:
     diary_key: str | None = None
     pathway: str | None = None
     """The pathway (pack id) these answers are for; None until one is chosen (the default)."""
+    elsewhere: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Answers given on other pathways that only they ask, by pathway (`facts`, `skipped`,
+    `order`), put back when the person returns to that pathway."""
 
     def answer(self, fact: str, value: FactValue | None) -> None:
         if value is None:
@@ -91,6 +94,7 @@ class Interview:
             "d": self.diary,
             "k": self.diary_key,
             "p": self.pathway,
+            **({"x": self.elsewhere} if self.elsewhere else {}),
         }
 
     @classmethod
@@ -106,6 +110,7 @@ class Interview:
             diary=data.get("d"),
             diary_key=data.get("k"),
             pathway=data.get("p"),
+            elsewhere=dict(data.get("x") or {}),
         )
 
 
