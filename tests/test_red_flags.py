@@ -221,3 +221,12 @@ def test_in_later_pregnancy_no_internal_exam_until_the_placenta_is_located(run: 
     assert "pelvic_exam" in [w.id for w in scanned.workup]
     early = run({**BASE, "pregnant": "yes", "pregnancy_weeks": 8})
     assert "blood_group_anti_d" not in [w.id for w in early.workup]
+
+
+def test_an_emergency_leads_with_its_own_reasons(run: Assess) -> None:
+    """With an emergency and a same-day reason together, the reasons that set the level come
+    first and are counted (`leading`), so the emergency page says them before the rest."""
+    result = run({**BASE, "pregnant": "yes", "heavy_bleeding_now": True})
+    urgency = result.urgency
+    assert urgency.level == "emergency" and urgency.leading == 1
+    assert urgency.red_flags[0] == "heavy_bleeding_now" and len(urgency.reasons) > 2

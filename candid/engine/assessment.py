@@ -21,6 +21,9 @@ class UrgencyOut(Out):
     label: str
     meaning: str
     reasons: list[str]
+    leading: int = 0
+    """How many of the reasons, the first ones, set the level; the rest are true too but
+    would call for less on their own (an emergency page leads with the first)."""
     red_flags: list[str]
     interrupt: bool
     citations: list[str]

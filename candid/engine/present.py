@@ -275,6 +275,7 @@ def _urgency(cp: CompiledPack, tx: Texts, tri: Triage) -> Data:
             "label": level.label.get(tx.lang),
             "meaning": level.meaning.get(tx.lang),
             "reasons": reasons,
+            "leading": sum(1 for rid in tri.fired if rules[rid].level == tri.level),
             "red_flags": list(tri.fired),
             "interrupt": tri.is_emergency,
             "citations": citations,
