@@ -21,6 +21,11 @@ def _default_data_dir() -> Path:
     return Path(base) / "candid"
 
 
+def _comma_list(text: str) -> list[str]:
+    """How the environment writes a list: comma-separated, spaces and empty parts ignored."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CANDID_", extra="forbid")
 
@@ -184,7 +189,7 @@ class Settings(BaseSettings):
     def _origins(cls, value: Any) -> Any:
         """A comma-separated list from the environment; each an origin, with no path, or *."""
         if isinstance(value, str):
-            value = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+            value = [part.rstrip("/") for part in _comma_list(value)]
         if isinstance(value, list):
             for origin in value:
                 if origin != "*" and not re.fullmatch(r"https?://[^/?#\s]+", str(origin)):
@@ -197,16 +202,14 @@ class Settings(BaseSettings):
     @field_validator("pathways", mode="before")
     @classmethod
     def _pathways(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return _comma_list(value) if isinstance(value, str) else value
 
     @field_validator("pack_settings", mode="before")
     @classmethod
     def _pack_settings(cls, value: Any) -> Any:
         """`name=value,name=value` from the environment."""
         if isinstance(value, str):
-            pairs = [part.strip() for part in value.split(",") if part.strip()]
+            pairs = _comma_list(value)
             bad = [p for p in pairs if p.count("=") != 1 or not all(p.split("="))]
             if bad:
                 raise ValueError(f"expected name=value pairs, got {', '.join(bad)}")
@@ -219,7 +222,7 @@ class Settings(BaseSettings):
         """A comma-separated list from the environment; each entry must be an address or a
         network, because a typo trusted as a name would silently trust nobody."""
         if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
+            value = _comma_list(value)
         if isinstance(value, list):
             return [str(ipaddress.ip_network(str(v).strip(), strict=False)) for v in value]
         return value
