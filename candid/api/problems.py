@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from candid.api.fhir.operation_outcome import status_response
+from candid.api.served import default_pathway
 from candid.engine import FactsError
 from candid.engine.facts import UNKNOWN_FACT
 
@@ -64,7 +65,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(FactsError)
     async def facts_error(request: Request, err: FactsError) -> JSONResponse:
-        pathway = request.path_params.get("pathway") or request.app.state.default_pathway
+        pathway = request.path_params.get("pathway") or default_pathway(request)
         invalid = [
             InvalidParam(
                 name=f"facts.{p.fact}",

@@ -23,6 +23,7 @@ from candid.api.schemas import (
     StepRequest,
     WorkupInfo,
 )
+from candid.api.served import default_pathway, served_packs
 from candid.engine import Assessment, assess
 from candid.engine.assess import assess_data, interview_step_data
 from candid.engine.assessment import InterviewStep
@@ -51,27 +52,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def served(request: Request, pathway: str) -> Pack:
     """A pathway this app serves (`CANDID_PATHWAYS`), or 404 naming the ones it does."""
-    packs: dict[str, Pack] = request.app.state.pathways
+    packs = served_packs(request)
     if pathway not in packs:
         raise HTTPException(404, f"Unknown pathway {pathway!r}; served here: {', '.join(packs)}")
     return packs[pathway]
 
 
-def default_pathway(request: Request) -> str:
-    """The pathway the unnamed routes serve (`CANDID_DEFAULT_PATHWAY`, checked at start)."""
-    name: str = request.app.state.default_pathway
-    return name
-
-
 @router.get("/pathways", response_model=list[PathwaySummary], responses=ERRORS)
 def pathways(request: Request, language: Language = "en") -> list[PathwaySummary]:
     """Every pathway served here, each by the routes under `/v1/pathways/{id}`."""
-    packs: dict[str, Pack] = request.app.state.pathways
     return [
         PathwaySummary(
             id=pack.meta.id, version=pack.meta.version, title=pack.meta.title.get(language)
         )
-        for pack in packs.values()
+        for pack in served_packs(request).values()
     ]
 
 

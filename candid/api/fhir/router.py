@@ -25,6 +25,7 @@ from candid.api.fhir.operation_outcome import FHIR_JSON, problems_response
 from candid.api.fhir.outcome import bundle
 from candid.api.fhir.questionnaire import questionnaire
 from candid.api.fhir.terminology import slug
+from candid.api.served import default_pack, served_packs
 from candid.engine import FactsError, assess
 from candid.knowledge.models import Language, Pack
 
@@ -63,11 +64,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _served(request: Request) -> list[Pack]:
-    packs: dict[str, Pack] = request.app.state.pathways
-    return list(packs.values())
-
-
 def _body(description: str) -> dict[str, Any]:
     """How the document shows a FHIR request body: any JSON object, read by hand."""
     return {
@@ -81,17 +77,12 @@ def _body(description: str) -> dict[str, Any]:
 
 def _pack(request: Request, resource_id: str) -> Pack:
     """The served pathway whose Questionnaire and CodeSystem have this id (its slug)."""
-    packs = _served(request)
+    packs = served_packs(request).values()
     for pack in packs:
         if slug(pack) == resource_id:
             return pack
     known = ", ".join(slug(p) for p in packs)
     raise HTTPException(404, f"Unknown id {resource_id!r}; known: {known}")
-
-
-def _default(request: Request) -> Pack:
-    packs: dict[str, Pack] = request.app.state.pathways
-    return packs[request.app.state.default_pathway]
 
 
 def _fhir(resource: dict[str, Any]) -> Response:
@@ -101,7 +92,7 @@ def _fhir(resource: dict[str, Any]) -> Response:
 @router.get("/metadata", responses={200: RESOURCE, **ERRORS})
 def get_metadata(request: Request) -> Response:
     """The CapabilityStatement: what this server reads and which operations it offers."""
-    return _fhir(capability_statement(_served(request)))
+    return _fhir(capability_statement(list(served_packs(request).values())))
 
 
 @router.get("/Questionnaire/{questionnaire_id}", responses={200: RESOURCE, **ERRORS})
@@ -168,7 +159,9 @@ async def next_question_response(request: Request) -> Response:
     body = await _read_body(request)
     if isinstance(body, Response):
         return body
-    return _adaptive(form_named(_served(request), body) or _default(request), body)
+    return _adaptive(
+        form_named(list(served_packs(request).values()), body) or default_pack(request), body
+    )
 
 
 @router.post(
