@@ -7,11 +7,10 @@ an assessment from the cost of moving a response of that size.
 
 from __future__ import annotations
 
-import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from candid.engine.assess import assess_data
+from candid.engine import Assessment, assess
 from candid.knowledge.loader import load_pack
 
 app = FastAPI()
@@ -26,8 +25,8 @@ async def fixed() -> dict[str, object]:
 sized_app = FastAPI()
 # One real assessment, as the API returns it by default.
 SAMPLE_FACTS = {"age": 24, "hormonal_contraception": "combined"}
-SAMPLE = assess_data(load_pack(), SAMPLE_FACTS, detail="likely")
-SIZED = orjson.dumps(SAMPLE)
+SAMPLE = assess(load_pack(), SAMPLE_FACTS, detail="likely")
+SIZED = SAMPLE.model_dump_json(by_alias=True)
 
 
 @sized_app.post("/v1/assess")
@@ -42,8 +41,8 @@ def candid_without_engine() -> FastAPI:
     from candid.api import app as candid_app
     from candid.api import v1
 
-    def no_engine(*args: object, **kwargs: object) -> dict[str, object]:
+    def no_engine(*args: object, **kwargs: object) -> Assessment:
         return SAMPLE
 
-    v1.assess_data = no_engine  # type: ignore[assignment]  # this process only
+    v1.assess = no_engine  # type: ignore[assignment]  # this process only
     return candid_app.create_app()

@@ -6,14 +6,11 @@ import json
 from typing import Any
 
 import numpy as np
-import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from candid.engine import assess
-from candid.engine.assess import assess_data, interview_step_data
-from candid.engine.assessment import InterviewStep
+from candid.engine import Assessment, assess, interview_step
 from candid.engine.compiled import compiled
 from candid.engine.infer import Posterior, posterior
 from candid.knowledge.loader import installed_pack, installed_packs, load_pack
@@ -53,17 +50,18 @@ def test_any_valid_facts_give_a_sane_assessment(facts: dict[str, Any]) -> None:
 @pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.meta.id)
 @FAST
 @given(data=st.data(), lang=st.sampled_from(["en", "es"]))
-def test_the_api_sends_exactly_the_validated_assessment(
+def test_what_the_api_sends_reads_back_as_the_same_assessment(
     pack: Pack, data: st.DataObject, lang: str
 ) -> None:
-    """One shape of an assessment, the `Assessment` model: the API encodes the engine's plain
-    data without building the models, for speed, and this proves those bytes are what the
-    validated model says, key for key, on every pathway."""
+    """The API sends the `Assessment` as JSON (`for` rather than `for_`, answers as JSON
+    values); a client that reads it with the published schema gets back the same assessment,
+    field for field, on every pathway."""
     facts = data.draw(facts_strategy(pack))
     for detail in ("likely", "all"):
-        sent = orjson.loads(orjson.dumps(assess_data(pack, facts, lang=lang, detail=detail)))
         model = assess(pack, facts, lang=lang, detail=detail)
-        assert sent == json.loads(model.model_dump_json(by_alias=True))
+        sent = model.model_dump_json(by_alias=True)
+        assert "for_" not in json.loads(sent)["causes"][0]
+        assert Assessment.model_validate_json(sent) == model
 
 
 @FAST
@@ -71,9 +69,9 @@ def test_the_api_sends_exactly_the_validated_assessment(
 def test_an_interview_step_is_a_valid_step_that_agrees_with_the_report(
     facts: dict[str, Any], lang: str
 ) -> None:
-    """The step validates as `InterviewStep` and says what the full report says about the
-    urgency, the next page and the first causes."""
-    step = InterviewStep.model_validate(interview_step_data(PACK, facts, lang=lang))
+    """The step says what the full report says about the urgency, the next page and the
+    first causes."""
+    step = interview_step(PACK, facts, lang=lang)
     report = assess(PACK, facts, lang=lang)
     assert step.urgency.level == report.urgency.level
     assert step.urgency.interrupt == report.urgency.interrupt
@@ -232,19 +230,19 @@ def test_the_shared_text_memos_stop_growing_and_answers_stay_right(
         {"age": 60, "menopause": "postmenopausal"},
         {"age": 30, "pregnant": "yes"},
     ]
-    first = [assess_data(PACK, facts) for facts in people]
+    first = [assess(PACK, facts) for facts in people]
     texts = present.texts(compiled(PACK), "en")
     assert len(texts.workup) <= 1 and len(texts.urgency) <= 1
-    again = [assess_data(PACK, facts) for facts in people]
+    again = [assess(PACK, facts) for facts in people]
     assert again == first
-    assert first[0]["workup"] != first[1]["workup"]  # so the cap was reached
+    assert first[0].workup != first[1].workup  # so the cap was reached
 
 
 def test_a_pack_compiled_again_never_answers_from_anothers_memo() -> None:
     """The text and evidence memos belong to the compiled pack (keyed by cause, answer and
     language), so an edited copy of a pack with the same id never reads the original's."""
     facts: dict[str, Any] = {"age": 24, "pain_with_sex": "deep"}
-    before = assess_data(PACK, facts)
+    before = assess(PACK, facts)
     fact = PACK.facts["pain_with_sex"]
     assert fact.choices is not None
     deep = fact.choices["deep"]
@@ -252,7 +250,7 @@ def test_a_pack_compiled_again_never_answers_from_anothers_memo() -> None:
     choices = {**fact.choices, "deep": deep.model_copy(update={"label": label})}
     changed = fact.model_copy(update={"choices": choices})
     edited = PACK.model_copy(update={"facts": {**PACK.facts, "pain_with_sex": changed}})
-    shown = assess_data(edited, facts)
-    texts = [e["text"] for c in shown["causes"] for e in c.get("evidence", [])]
+    shown = assess(edited, facts)
+    texts = [e.text for c in shown.causes for e in c.evidence]
     assert any("Deep, edited" in t for t in texts)
-    assert assess_data(PACK, facts) == before
+    assert assess(PACK, facts) == before

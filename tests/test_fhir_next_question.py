@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from candid.api.app import create_app
-from candid.engine.assess import interview_step_data
+from candid.engine import interview_step
 from candid.evaluation.interview import converse
 from candid.evaluation.vignettes import Vignette, load_vignettes
 from candid.knowledge.models import Pack
@@ -213,10 +213,11 @@ def test_the_first_call_starts_from_an_empty_response_with_the_first_page(
     assert "item" not in qr, "the server adds questions, never answers"
     form = form_of(qr)
     assert form["derivedFrom"] == [f"{FORM_URL}|{pack.meta.version}"]
-    first = interview_step_data(pack, {})["next_group"]
+    first = interview_step(pack, {}).next_group
+    assert first is not None
     (page,) = form["item"]
-    assert page["linkId"] == first["id"] and page["type"] == "group"
-    assert [i["linkId"] for i in page["item"]] == [i["fact"] for i in first["items"]]
+    assert page["linkId"] == first.id and page["type"] == "group"
+    assert [i["linkId"] for i in page["item"]] == [i.fact for i in first.items]
 
 
 def test_the_response_may_come_in_parameters(client: TestClient) -> None:

@@ -45,7 +45,7 @@ def test_an_internal_error_is_a_problem_and_logs_no_answers(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"boom with {args!r}")
 
-    monkeypatch.setattr(v1, "assess_data", broken)
+    monkeypatch.setattr(v1, "assess", broken)
     caplog.set_level(logging.DEBUG)
     r = client.post("/v1/assess", json={"facts": SECRET_FACTS})
     assert r.status_code == 500

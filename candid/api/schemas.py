@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from candid.engine.assessment import EvidenceOut, FactValueOut, GroupItemOut
+from candid.engine.assessment import EvidenceOut, FactValueOut, PageOut
 from candid.knowledge.models import Language
 
 
@@ -103,21 +103,10 @@ class WorkupInfo(BaseModel):
     stage: str
 
 
-class GroupInfo(BaseModel):
-    """Questions an interview may ask on one page (`next_group` in an assessment): yes/no
-    tick boxes (`kind` "tick") or a short form of questions with their own answers."""
-
-    id: str
-    kind: Literal["tick", "form"]
-    text: str
-    hint: str | None
-    none_label: str | None
-    items: list[GroupItemOut]
-
-
 class Pathway(PathwaySummary):
     facts: list[FactOut]
-    groups: list[GroupInfo]
+    groups: list[PageOut]
+    """The pages of several questions an interview may ask (`next_group` in a step)."""
     causes: list[CauseInfo]
     urgency_levels: list[LevelOut]
     workup: list[WorkupInfo]

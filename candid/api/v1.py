@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
@@ -16,7 +15,6 @@ from candid.api.schemas import (
     ExplainRequest,
     Explanation,
     FactOut,
-    GroupInfo,
     LevelOut,
     Pathway,
     PathwaySummary,
@@ -24,9 +22,8 @@ from candid.api.schemas import (
     WorkupInfo,
 )
 from candid.api.served import default_pathway, served_packs
-from candid.engine import Assessment, assess
-from candid.engine.assess import assess_data, interview_step_data
-from candid.engine.assessment import InterviewStep
+from candid.engine import Assessment, InterviewStep, assess
+from candid.engine import interview_step as step_on
 from candid.engine.compiled import compiled
 from candid.engine.explain import answer_label
 from candid.engine.present import group_text
@@ -48,6 +45,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
 }
+
+
+def _json(result: Assessment | InterviewStep) -> Response:
+    """The model encoded once, straight to bytes by pydantic-core, rather than validated and
+    encoded again by FastAPI's response model (the routes declare it for the OpenAPI
+    document)."""
+    body = result.__pydantic_serializer__.to_json(result, by_alias=True)
+    return Response(body, media_type="application/json")
 
 
 def served(request: Request, pathway: str) -> Pack:
@@ -84,7 +89,9 @@ def pathway(request: Request, pathway: str, language: Language = "en") -> Pathwa
                 asked_by=fact.asked_by,
                 question=fact.question.get(language),
                 hint=fact.hint.get(language) if fact.hint else None,
-                choices=[ChoiceOut(value=v, label=answer_label(fact, v, language)) for v in values],
+                choices=[
+                    ChoiceOut(value=v, label=answer_label(pack, fact, v, language)) for v in values
+                ],
                 minimum=fact.minimum,
                 maximum=fact.maximum,
             )
@@ -95,7 +102,7 @@ def pathway(request: Request, pathway: str, language: Language = "en") -> Pathwa
         title=pack.meta.title.get(language),
         facts=facts,
         groups=[
-            GroupInfo.model_validate(group_text(compiled(pack), gid, list(g.items), language))
+            group_text(compiled(pack), gid, list(g.items), language)
             for gid, g in pack.interview.groups.items()
         ],
         causes=[
@@ -136,10 +143,8 @@ def pathway(request: Request, pathway: str, language: Language = "en") -> Pathwa
 )
 async def assess_on(request: Request, pathway: str, body: AssessRequest) -> Response:
     pack = served(request, pathway)
-    data = assess_data(
-        pack, body.facts, lang=body.language, skipped=body.skipped, detail=body.detail
-    )
-    return Response(orjson.dumps(data), media_type="application/json")
+    result = assess(pack, body.facts, lang=body.language, skipped=body.skipped, detail=body.detail)
+    return _json(result)
 
 
 @router.post(
@@ -152,10 +157,8 @@ async def interview_on(request: Request, pathway: str, body: StepRequest) -> Res
     """Facts in, the next step out: the urgency, the next question or page, the first
     causes and whether to stop. A few KB, for apps and forms that ask one page at a time and
     fetch the full report (`POST /v1/pathways/{pathway}/assess`) at the end."""
-    data = interview_step_data(
-        served(request, pathway), body.facts, lang=body.language, skipped=body.skipped
-    )
-    return Response(orjson.dumps(data), media_type="application/json")
+    step = step_on(served(request, pathway), body.facts, lang=body.language, skipped=body.skipped)
+    return _json(step)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from candid.engine.assessment import Assessment, GroupOut, QuestionOut
+from candid.engine.assessment import Assessment, GroupOut, InterviewStep, QuestionOut
 from candid.engine.compiled import CompiledPack, compiled, with_assumptions
 from candid.engine.conditions import Facts, FactValue
 from candid.engine.facts import UNKNOWN_FACT, FactProblem, FactsError, validate_facts
@@ -14,7 +14,6 @@ from candid.engine.infer import Posterior, posterior
 from candid.engine.next_question import Choice, next_question
 from candid.engine.pages import applying, members
 from candid.engine.present import (
-    Data,
     Detail,
     group_text,
     present,
@@ -41,21 +40,6 @@ def assess(
     citations only for the likely ones (probability at least `display_at_least`): the rest is
     what a person or a clinician reads, and it is most of the output's size.
     """
-    data = assess_data(pack, raw_facts, lang=lang, skipped=skipped, detail=detail)
-    return Assessment.model_validate(data)
-
-
-def assess_data(
-    pack: Pack,
-    raw_facts: Mapping[str, Any],
-    *,
-    lang: str = "en",
-    skipped: Collection[str] = (),
-    detail: Detail = "all",
-) -> Data:
-    """`assess` without building the models: the same assessment as JSON-ready data, for
-    callers that only encode it (the JSON API). Parts of it are shared between calls, so it
-    is read-only; `tests/test_engine_properties.py` proves it validates as an `Assessment`."""
     cp, facts = _checked(pack, raw_facts, lang, skipped)
     d = _decide(cp, facts, skipped)
     return present(
@@ -63,17 +47,17 @@ def assess_data(
     )
 
 
-def interview_step_data(
+def interview_step(
     pack: Pack,
     raw_facts: Mapping[str, Any],
     *,
     lang: str = "en",
     skipped: Collection[str] = (),
-) -> Data:
+) -> InterviewStep:
     """One step of the interview for an app or an EHR form: the urgency, the next question
-    or page, and the first causes, without the report (`InterviewStep`). Nothing the step
-    does not show is worked out: no workup, sites, evidence, provider questions or the
-    information the next question brings."""
+    or page, and the first causes, without the report. Nothing the step does not show is
+    worked out: no workup, sites, evidence, provider questions or the information the next
+    question brings."""
     cp, facts = _checked(pack, raw_facts, lang, skipped)
     d = _decide(cp, facts, skipped, gain=False)
     return present_step(cp, d.facts, d.post, d.tri, d.choice, lang, d.answered, d.unsure)
@@ -141,8 +125,8 @@ def _checked(
 def question_for(pack: Pack, fact_id: str, lang: str = "en") -> QuestionOut:
     """Any patient question, as the interview would ask it: for changing an earlier answer."""
     cp = compiled(pack)
-    data = question_text(cp, texts(cp, lang), fact_id)
-    return QuestionOut.model_validate({**data, "reason": "change", "expected_gain_bits": 0.0})
+    words = question_text(cp, texts(cp, lang), fact_id)
+    return QuestionOut(**dict(words), reason="change", expected_gain_bits=0.0)
 
 
 def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> GroupOut | None:
@@ -156,8 +140,8 @@ def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> Grou
     items = members(cp, group_id, lambda f: applies(pack, facts, f), lambda f: True)
     if len(items) < 2:
         return None
-    data = group_text(cp, group_id, items, lang)
-    return GroupOut.model_validate({**data, "reason": "change", "expected_change": 0.0})
+    page = group_text(cp, group_id, items, lang)
+    return GroupOut(**dict(page), reason="change", expected_change=0.0)
 
 
 def form_applying(

@@ -7,17 +7,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from candid.knowledge.models import Level
+
 FactValueOut = bool | int | str
 
 
 class Out(BaseModel):
-    # forbid: the engine builds this shape as plain data (candid.engine.present); a key the
-    # models do not know is a bug there, not something to drop silently.
+    # frozen: the parts that depend only on the pack and the language are built once and
+    # shared between assessments (candid.engine.present). forbid: a key the models do not
+    # know is a bug in the caller, not something to drop silently.
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
 
 class UrgencyOut(Out):
-    level: str
+    level: Level
     label: str
     meaning: str
     reasons: list[str]
@@ -140,7 +143,7 @@ class GroupItemOut(Out):
     (the fact's `ask_when`, in the knowledge pack's condition grammar)."""
 
 
-class GroupOut(Out):
+class PageOut(Out):
     """Several questions on one page. `kind` "tick": yes/no questions, a ticked item is yes
     and an unticked one no. `kind` "form": each item is a question with its own answers."""
 
@@ -150,6 +153,11 @@ class GroupOut(Out):
     hint: str | None
     none_label: str | None
     items: list[GroupItemOut]
+
+
+class GroupOut(PageOut):
+    """The next page of several questions, with why it was chosen."""
+
     reason: str
     expected_change: float
 
@@ -191,7 +199,7 @@ class Assessment(Out):
 
 
 class StepUrgencyOut(Out):
-    level: str
+    level: Level
     label: str
     interrupt: bool
     """An emergency: say what to do now and ask nothing more."""

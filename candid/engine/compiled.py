@@ -26,7 +26,7 @@ from candid.engine.conditions import (
     compile_test,
 )
 from candid.engine.facts import compile_contradictions
-from candid.knowledge.models import Cause, Fact, Likelihood, Pack
+from candid.knowledge.models import Cause, Fact, Level, Likelihood, Pack
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -189,8 +189,8 @@ class CompiledPack:
     """Which causes are at each site (rows in `site_ids` order; the leak is at none)."""
     evidence: dict[str, EvidenceFact]
     rules: tuple[CompiledRule, ...]
-    level_rank: dict[str, int]
-    rank_level: dict[int, str]
+    level_rank: dict[Level, int]
+    rank_level: dict[int, Level]
     workup_recommend: dict[str, tuple[Test, ...]]
     workup_done: dict[str, Test | None]
     workup_next: dict[str, tuple[Test, ...]]
@@ -474,7 +474,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
     cause_ids = tuple(pack.causes)
     requires = site_requires(pack)
     causes = tuple(_compile_cause(i, pack.causes[c], requires) for i, c in enumerate(cause_ids))
-    level_rank: dict[str, int] = {name: lvl.rank for name, lvl in pack.urgency.levels.items()}
+    level_rank: dict[Level, int] = {name: lvl.rank for name, lvl in pack.urgency.levels.items()}
     clinician = frozenset(f for f, x in pack.facts.items() if x.asked_by == "clinician")
     rules = tuple(
         CompiledRule(

@@ -1,34 +1,29 @@
 """Reasons for and against each cause, read off the same ratios the posterior used.
 
 An item of evidence depends only on (cause, fact, answer, language), never on the person, so
-each one is built once, as the JSON-ready data of an `EvidenceOut`, and shared between
-assessments (read-only); per assessment only lookups and a sort remain.
+each one is built once, as a frozen `EvidenceOut`, and shared between assessments; per
+assessment only lookups and a sort remain.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 
+from candid.engine.assessment import EvidenceOut
 from candid.engine.compiled import CompiledPack
 from candid.engine.conditions import Facts, FactValue
 from candid.engine.infer import Posterior
-from candid.knowledge.models import Fact
+from candid.knowledge.models import Fact, Pack
 
 # Ratios this close to 1 (|log| below this) do not move a cause enough to be worth a reason.
 _NEUTRAL = 0.1
-_YES_NO = {"en": ("Yes", "No"), "es": ("Sí", "No")}
-
-Item = dict[str, Any]
-"""The data of one `EvidenceOut`."""
 
 
-def answer_label(fact: Fact, value: FactValue, lang: str) -> str:
+def answer_label(pack: Pack, fact: Fact, value: FactValue, lang: str) -> str:
     if fact.type == "boolean":
-        yes, no = _YES_NO.get(lang, _YES_NO["en"])
-        return yes if value is True else no
+        return (pack.words.yes if value is True else pack.words.no).get(lang)
     if fact.type == "choice" and fact.choices and isinstance(value, str):
         choice = fact.choices.get(value)
         if choice is not None:
@@ -36,15 +31,15 @@ def answer_label(fact: Fact, value: FactValue, lang: str) -> str:
     return str(value)
 
 
-def describe(fact: Fact, value: FactValue, lang: str) -> str:
+def describe(pack: Pack, fact: Fact, value: FactValue, lang: str) -> str:
     """'Question — answer' reads plainly for both patient questions and exam results."""
-    return f"{fact.question.get(lang)} — {answer_label(fact, value, lang)}"
+    return f"{fact.question.get(lang)} — {answer_label(pack, fact, value, lang)}"
 
 
-def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: str) -> Item:
+def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: str) -> EvidenceOut:
     memo = cp.memo.setdefault("evidence_items", {})
     key = (k, fid, vi, lang)
-    found: Item | None = memo.get(key)
+    found: EvidenceOut | None = memo.get(key)
     if found is not None:
         return found
     ratio = float(cp.evidence[fid].lr[vi, k])
@@ -52,26 +47,26 @@ def _item(cp: CompiledPack, k: int, fid: str, vi: int, value: FactValue, lang: s
     baseline = cp.pack.facts[fid].baseline
     # No entry means the ratio was derived for the leak from the fact's baseline.
     citations = lik.source_keys if lik is not None else (baseline.source_keys if baseline else [])
-    item: Item = {
-        "fact": fid,
-        "value": value,
-        "direction": "for" if ratio > 1 else "against",
-        "ratio": round(ratio, 3),
-        "text": describe(cp.pack.facts[fid], value, lang),
-        "citations": list(citations),
-        "derived": lik is None,
-    }
+    item = EvidenceOut(
+        fact=fid,
+        value=value,
+        direction="for" if ratio > 1 else "against",
+        ratio=round(ratio, 3),
+        text=describe(cp.pack, cp.pack.facts[fid], value, lang),
+        citations=list(citations),
+        derived=lik is None,
+    )
     memo[key] = item
     return item
 
 
 def _row(
     cp: CompiledPack, fid: str, vi: int, value: FactValue, lang: str
-) -> list[tuple[int, float, Item]]:
+) -> list[tuple[int, float, EvidenceOut]]:
     """Every cause one answer moves, with the strength used for sorting; built once."""
     memo = cp.memo.setdefault("evidence_rows", {})
     key = (fid, vi, lang)
-    found: list[tuple[int, float, Item]] | None = memo.get(key)
+    found: list[tuple[int, float, EvidenceOut]] | None = memo.get(key)
     if found is None:
         log_lr = cp.evidence[fid].log_lr[vi]
         found = [
@@ -84,10 +79,10 @@ def _row(
 
 def evidence_by_cause(
     cp: CompiledPack, post: Posterior, facts: Facts, lang: str, only: set[int] | None = None
-) -> dict[int, list[Item]]:
+) -> dict[int, list[EvidenceOut]]:
     """Every fact the posterior used that moves each cause (or each cause in `only`),
     strongest first."""
-    strength: dict[int, list[tuple[float, Item]]] = defaultdict(list)
+    strength: dict[int, list[tuple[float, EvidenceOut]]] = defaultdict(list)
     for fid, vi in post.used:
         for k, weight, item in _row(cp, fid, vi, facts[fid], lang):
             if only is None or k in only:
@@ -97,22 +92,12 @@ def evidence_by_cause(
     }
 
 
-_PRIOR_REASONS: dict[tuple[float, str], str | None] = {}
-
-
-def prior_reason(p: float, lang: str) -> str | None:
-    """Where a cause starts for this person, from its prior `p`."""
-    found = _PRIOR_REASONS.get((p, lang), "")
-    if found == "":  # priors come from a few pack values, so this is built a few times
-        found = _prior_text(p, lang)
-        _PRIOR_REASONS[(p, lang)] = found
+def prior_reason(cp: CompiledPack, p: float, lang: str) -> str | None:
+    """Where a cause starts for this person, from its prior `p` (None when impossible)."""
+    memo = cp.memo.setdefault("prior_reasons", {})
+    key = (p, lang)
+    if key not in memo:  # priors come from a few pack values, so this is built a few times
+        pct = f"{p * 100:.0f}%" if p >= 0.01 else "<1%"
+        memo[key] = cp.pack.words.starting_odds.get(lang).format(percent=pct) if p > 0 else None
+    found: str | None = memo[key]
     return found
-
-
-def _prior_text(p: float, lang: str) -> str | None:
-    if p <= 0:
-        return None
-    pct = f"{p * 100:.0f}%" if p >= 0.01 else "<1%"
-    if lang == "es":
-        return f"Frecuencia de partida en personas como usted: {pct}"
-    return f"How often it is found in people like you before other answers: {pct}"

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from candid.engine.compiled import CompiledPack
 from candid.engine.conditions import Facts
+from candid.knowledge.models import Level
 
 
 @dataclass(frozen=True)
 class Triage:
-    level: str
+    level: Level
     rank: int
     fired: tuple[str, ...]
     """Ids of the rules that hold, most urgent first."""

@@ -18,6 +18,7 @@ from candid.knowledge import calibration, ehr_codes
 from candid.knowledge.models import (
     Cause,
     Contradiction,
+    EngineWords,
     Fact,
     Inference,
     Interview,
@@ -35,6 +36,7 @@ from candid.knowledge.yaml_io import read_yaml
 
 DEFAULT_PACK = "postcoital_bleeding"
 SHARED_FACTS = "shared_facts.yaml"
+SHARED_WORDING = "shared_wording.yaml"
 """Facts more than one pathway asks, defined once beside the packs (docs/architecture.md,
 "Shared facts"): a person with two symptoms answers them once, in the same words."""
 SHARED_MAY_ADD = frozenset({"baseline"})
@@ -198,6 +200,10 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
     contradictions = _listed(Contradiction, folder, "contradictions.yaml", problems)
     inferences = _listed(Inference, folder, "inferences.yaml", problems)
     questions = _listed(ProviderQuestion, folder, "provider_questions.yaml", problems)
+    shared = shared_facts_path().parent
+    words = _parse(
+        EngineWords, _read(shared, SHARED_WORDING, problems), SHARED_WORDING, "", problems
+    )
     causes: dict[str, Cause] = {}
     for path in sorted((folder / "causes").glob("*.yaml")):
         rel = f"causes/{path.name}"
@@ -212,7 +218,7 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
         if cause.id != path.stem:
             problems.append(Problem(rel, "id", f"must match the file name '{path.stem}'"))
         causes[cause.id] = cause
-    if problems or meta is None or urgency is None or interview is None:
+    if problems or meta is None or urgency is None or interview is None or words is None:
         raise PackError(problems)
     pack = Pack(
         meta=meta,
@@ -226,6 +232,7 @@ def load_pack_from(folder: Path, *, validate: bool = True) -> Pack:
         interview=interview,
         provider_questions=questions,
         sources=sources,
+        words=words,
     )
     if validate:
         found = check_pack(pack) + _ehr_code_problems(folder, pack)

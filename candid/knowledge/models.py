@@ -547,6 +547,24 @@ class Wording(Strict):
     """The results page's offer of tips for meanwhile (the meanwhile guide's question)."""
 
 
+class EngineWords(Strict):
+    """Words the engine writes into every pathway's assessment (candid/packs/
+    shared_wording.yaml): one definition for all packs, loaded beside each pack's own."""
+
+    yes: Text
+    no: Text
+    starting_odds: Text
+    """The first reason for a cause: its prior, as `{percent}`."""
+
+    @field_validator("starting_odds")
+    @classmethod
+    def _has_percent(cls, text: Text) -> Text:
+        for lang in LANGUAGES:
+            if "{percent}" not in text.get(lang):
+                raise ValueError(f"the {lang} text must contain {{percent}}")
+        return text
+
+
 class PackMeta(Strict):
     """The pathway itself: what makes one symptom's pack different from another's
     (docs/architecture.md, "The pack format")."""
@@ -585,3 +603,5 @@ class Pack(Strict):
     interview: Interview
     provider_questions: list[ProviderQuestion]
     sources: dict[str, Source]
+    words: EngineWords
+    """The engine's own words, shared by every pack (`EngineWords`)."""

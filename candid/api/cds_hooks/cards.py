@@ -63,7 +63,7 @@ def detail(a: Assessment, pack: Pack, facts: Mapping[str, Scalar]) -> str:
         lines.append(line)
     if facts:
         read = "; ".join(
-            f"{k.replace('_', ' ')}: {answer_label(pack.facts[k], v, 'en')}"
+            f"{k.replace('_', ' ')}: {answer_label(pack, pack.facts[k], v, 'en')}"
             for k, v in facts.items()
         )
         lines += ["", f"Read from the record: {read}."]

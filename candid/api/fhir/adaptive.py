@@ -42,7 +42,8 @@ from candid.api.fhir.intake import Intake, read_request
 from candid.api.fhir.questionnaire import HELP_SUFFIX, questionnaire
 from candid.api.fhir.terminology import JSON, own, questionnaire_url
 from candid.engine import FactsError, form_applying
-from candid.engine.assess import assess_data, interview_step_data
+from candid.engine.assess import assess, interview_step
+from candid.engine.assessment import InterviewStep
 from candid.engine.conditions import FactValue
 from candid.knowledge.models import Pack
 
@@ -376,12 +377,12 @@ class _Round:
 
     # -- the engine's step --------------------------------------------------------------
 
-    def _step(self, intake: Intake, asked: _Asked) -> dict[str, Any]:
+    def _step(self, intake: Intake, asked: _Asked) -> InterviewStep:
         facts = intake.facts
         skipped = self._skipped(facts, asked)
         for _ in range(len(self.pack.facts) + 1):
             try:
-                step = interview_step_data(self.pack, facts, lang=intake.language, skipped=skipped)
+                step = interview_step(self.pack, facts, lang=intake.language, skipped=skipped)
             except FactsError as err:
                 raise FhirInputError(
                     [
@@ -423,7 +424,7 @@ class _Round:
         form: Mapping[str, Any] | None,
         asked: _Asked,
         intake: Intake,
-        step: Mapping[str, Any],
+        step: InterviewStep,
     ) -> JSON:
         lang = intake.language
         base = questionnaire(self.pack, lang)
@@ -450,7 +451,7 @@ class _Round:
         out["meta"] = _with_profile(out.get("meta"), RESPONSE_ADAPT)
         out["contained"] = contained
         out["questionnaire"] = f"#{adaptive['id']}"
-        out["status"] = "completed" if step["should_stop"] else "in-progress"
+        out["status"] = "completed" if step.should_stop else "in-progress"
         if not isinstance(out.get("authored"), str):  # SDC's adaptive response requires it
             out["authored"] = datetime.now(UTC).isoformat(timespec="seconds")
         return out
@@ -480,31 +481,29 @@ class _Round:
         out.setdefault("derivedFrom", [f"{base['url']}|{base['version']}"])
         return out
 
-    def _notices(
-        self, step: Mapping[str, Any], intake: Intake, asked: _Asked, lang: str
-    ) -> list[JSON]:
+    def _notices(self, step: InterviewStep, intake: Intake, asked: _Asked, lang: str) -> list[JSON]:
         """Display items: what to do about an emergency sign the person was not sure of, and
         the emergency itself when one interrupts the interview."""
         out: list[JSON] = []
-        urgency = step["urgency"]
+        urgency = step.urgency
         by_text = {
             r.if_unsure.get(lang): r.id for r in self.pack.urgency.rules if r.if_unsure is not None
         }
-        for text in urgency["cautions"]:
+        for text in urgency.cautions:
             out.append({"linkId": CAUTION_PREFIX + by_text[text], "text": text, "type": "display"})
-        if urgency["interrupt"]:
-            full = assess_data(
+        if urgency.interrupt:
+            full = assess(
                 self.pack,
                 intake.facts,
                 lang=lang,
                 skipped=self._skipped(intake.facts, asked),
-            )["urgency"]
-            level = self.pack.urgency.levels[full["level"]]
-            words = [f"{full['label']}.", full["meaning"], *full["while_waiting"]]
+            ).urgency
+            level = self.pack.urgency.levels[full.level]
+            words = [f"{full.label}.", full.meaning, *full.while_waiting]
             out.append(
                 {
                     "linkId": URGENCY_LINK,
-                    "code": [own(self.pack, f"urgency.{full['level']}", level.label.en)],
+                    "code": [own(self.pack, f"urgency.{full.level}", level.label.en)],
                     "text": " ".join(words),
                     "type": "display",
                 }
@@ -515,17 +514,15 @@ class _Round:
 # -- building the page ----------------------------------------------------------------------
 
 
-def _page_facts(step: Mapping[str, Any]) -> list[str]:
-    group = step.get("next_group")
-    if group is not None:
-        return [i["fact"] for i in group["items"]]
-    question = step.get("next_question")
-    return [question["fact"]] if question is not None else []
+def _page_facts(step: InterviewStep) -> list[str]:
+    if step.next_group is not None:
+        return [i.fact for i in step.next_group.items]
+    return [step.next_question.fact] if step.next_question is not None else []
 
 
 def _add_page(
     base: JSON,
-    step: Mapping[str, Any],
+    step: InterviewStep,
     items: list[JSON],
     present: set[str],
     pack: Pack,
@@ -539,12 +536,12 @@ def _add_page(
         return
     by_link = {item["linkId"]: item for item in _walk(base["item"])}
     new: list[JSON] = []
-    group = step.get("next_group")
+    group = step.next_group
     if group is not None:
-        page = copy.deepcopy(by_link[group["id"]])
+        page = copy.deepcopy(by_link[group.id])
         page["item"] = [c for c in page["item"] if c["linkId"] in facts]
         new = page["item"]
-        existing = [i for i in items if i["linkId"] == group["id"]]
+        existing = [i for i in items if i["linkId"] == group.id]
         if existing:  # more of a page asked before: its group grows
             existing[0]["item"].extend(new)
         else:
@@ -557,7 +554,7 @@ def _add_page(
         items.append(item)
     present.update(link for item in new for link in _links(item))
     if group is not None:
-        present.add(group["id"])
+        present.add(group.id)
     for item in new:
         _resolve_enable_when(item, present)
 

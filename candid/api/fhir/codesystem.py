@@ -19,7 +19,7 @@ def code_system(pack: Pack) -> JSON:
         concept: JSON = {"code": fact.id, "display": fact.question.en}
         if fact.choices:
             concept["concept"] = [
-                {"code": answer_code(fact.id, v), "display": answer_label(fact, v, "en")}
+                {"code": answer_code(fact.id, v), "display": answer_label(pack, fact, v, "en")}
                 for v in fact.choices
             ]
         concepts.append(concept)

@@ -108,7 +108,7 @@ def _item(pack: Pack, fact: Fact, lang: str) -> JSON:
     }
     if fact.type == "choice":
         item["answerOption"] = [
-            {"valueCoding": own(pack, answer_code(fact.id, v), answer_label(fact, v, lang))}
+            {"valueCoding": own(pack, answer_code(fact.id, v), answer_label(pack, fact, v, lang))}
             for v in fact.choices or {}
         ]
     if fact.type == "integer":
