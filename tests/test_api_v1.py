@@ -238,3 +238,35 @@ def test_a_bad_fact_in_a_step_is_named(client: TestClient) -> None:
     assert names == {"facts.age", "facts.favourite"}
     favourite = next(p for p in r.json()["invalid_params"] if p["name"] == "facts.favourite")
     assert "GET /v1/pathways/postcoital_bleeding" in favourite["allowed"]
+
+
+def test_every_interview_step_crosses_the_wire_in_3_kb(client: TestClient) -> None:
+    """An app on a phone asks page after page: each step, as HTTP clients fetch it (gzip,
+    which they ask for by default), is at most 3 KB, at every step of the replayed interview
+    of every public vignette, in both languages. Uncompressed, the opening form of thirteen
+    questions with their answers and hints is the largest (about 9 KB in Spanish)."""
+    from pathlib import Path
+
+    from candid.evaluation.interview import converse
+    from candid.evaluation.vignettes import load_vignettes
+    from candid.knowledge.loader import load_pack
+
+    pack = load_pack()
+    wire, plain = 0, 0
+    for case in load_vignettes(Path(__file__).resolve().parents[1] / "vignettes"):
+        truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
+        talk = converse(pack, truth)
+        facts: dict[str, Any] = {}
+        for page in [(), *talk.pages]:
+            facts = {**facts, **{f: talk.facts[f] for f in page if f in talk.facts}}
+            for language in ("en", "es"):
+                with client.stream(
+                    "POST",
+                    "/v1/interview",
+                    json={"facts": facts, "language": language},
+                    headers={"accept-encoding": "gzip"},
+                ) as r:
+                    plain = max(plain, len(r.read()))
+                    assert r.status_code == 200
+                    wire = max(wire, r.num_bytes_downloaded)
+    assert wire <= 3 * 1024 < plain
