@@ -26,7 +26,7 @@ sized_app = FastAPI()
 # One real assessment, as the API returns it by default.
 SAMPLE_FACTS = {"age": 24, "hormonal_contraception": "combined"}
 SAMPLE = assess(load_pack(), SAMPLE_FACTS, detail="likely")
-SIZED = SAMPLE.model_dump_json(by_alias=True)
+SIZED = SAMPLE.model_dump_json(by_alias=True).encode()
 
 
 @sized_app.post("/v1/assess")
