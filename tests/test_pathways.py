@@ -214,6 +214,11 @@ def test_choosing_a_pathway_starts_its_interview(tmp_path: Path, pack: Pack) -> 
     assert set(_asked_on(r)) <= set(pack.facts)
     learn = client.get("/learn")
     assert pack.meta.wording.in_a_sentence.en in main_of(learn).get_text()
+    footer = soup(learn).select_one("footer")
+    assert footer is not None
+    # The footer names the pathway as a person reads it, with its knowledge version.
+    assert f"{pack.meta.title.en} {pack.meta.version}" in footer.get_text()
+    assert pack.meta.id not in footer.get_text()
 
 
 def test_answers_the_pathways_share_are_not_asked_again(tmp_path: Path) -> None:

@@ -258,7 +258,7 @@ class Page:
             pack=self.pack,
             packs=self.web.packs,
             version=__version__,
-            knowledge_version=f"{self.pack.meta.id} {self.pack.meta.version}",
+            knowledge_version=f"{self.pack.meta.title.get(self.lang)} {self.pack.meta.version}",
             path=self.request.url.path,
             started=self.interview.started,
             **context,
