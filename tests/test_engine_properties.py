@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from candid.engine import Assessment, assess, interview_step
+from candid.engine import Assessment, InterviewStep, assess, interview_step
+from candid.engine.assessment import read, to_json
 from candid.engine.compiled import compiled
 from candid.engine.infer import Posterior, posterior
 from candid.knowledge.loader import installed_pack, installed_packs, load_pack
@@ -54,14 +55,17 @@ def test_what_the_api_sends_reads_back_as_the_same_assessment(
     pack: Pack, data: st.DataObject, lang: str
 ) -> None:
     """The API sends the `Assessment` as JSON (`for` rather than `for_`, answers as JSON
-    values); a client that reads it with the published schema gets back the same assessment,
-    field for field, on every pathway."""
+    values); a client that reads it back, every type checked, gets the same assessment,
+    field for field, on every pathway. The engine builds its outputs without validating
+    them, so this is where a wrong type would show."""
     facts = data.draw(facts_strategy(pack))
     for detail in ("likely", "all"):
         model = assess(pack, facts, lang=lang, detail=detail)
-        sent = model.model_dump_json(by_alias=True)
+        sent = to_json(model)
         assert "for_" not in json.loads(sent)["causes"][0]
-        assert Assessment.model_validate_json(sent) == model
+        assert read(sent, Assessment) == model
+    step = interview_step(pack, facts, lang=lang)
+    assert read(to_json(step), InterviewStep) == step
 
 
 @FAST

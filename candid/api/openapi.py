@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from candid.api import responses
 from candid.knowledge.models import Condition, Fact, Matcher, Pack
 
 JSONSchema = dict[str, Any]
@@ -159,8 +160,9 @@ def install(app: FastAPI, pack: Pack, packs: list[Pack]) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(responses.components())
             _per_pathway(spec, packs)
-            schemas = spec.get("components", {}).get("schemas", {})
             for name in REQUEST_BODIES:
                 if name in schemas:
                     _with_facts(schemas[name], pack)

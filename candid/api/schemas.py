@@ -1,4 +1,6 @@
-"""Request and response bodies of the JSON API (v1)."""
+"""Request and response bodies of the JSON API (v1): requests are pydantic models, which
+validate what a client sends and name each bad field; responses are structs like the
+engine's own, which the API encodes without checking again (candid.api.responses)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from candid.engine.assessment import EvidenceOut, FactValueOut, PageOut
+from candid.engine.assessment import CodeOut, EvidenceOut, FactValueOut, Out, PageOut
 from candid.knowledge.models import Language
 
 
@@ -47,7 +49,7 @@ class ExplainRequest(Body):
     language: Language = "en"
 
 
-class Explanation(BaseModel):
+class Explanation(Out, frozen=True, kw_only=True):
     cause: str
     name: str
     probability: float
@@ -57,18 +59,18 @@ class Explanation(BaseModel):
     sources: dict[str, str]
 
 
-class PathwaySummary(BaseModel):
+class PathwaySummary(Out, frozen=True, kw_only=True):
     id: str
     version: str
     title: str
 
 
-class ChoiceOut(BaseModel):
+class ChoiceOut(Out, frozen=True, kw_only=True):
     value: FactValueOut
     label: str
 
 
-class FactOut(BaseModel):
+class FactOut(Out, frozen=True, kw_only=True):
     id: str
     type: str
     asked_by: str
@@ -79,23 +81,23 @@ class FactOut(BaseModel):
     maximum: int | None
 
 
-class CauseInfo(BaseModel):
+class CauseInfo(Out, frozen=True, kw_only=True):
     id: str
     name: str
     site: str
     stage: str
     explanation: str
-    codes: list[dict[str, str]]
+    codes: list[CodeOut]
 
 
-class LevelOut(BaseModel):
+class LevelOut(Out, frozen=True, kw_only=True):
     id: str
     rank: int
     label: str
     meaning: str
 
 
-class WorkupInfo(BaseModel):
+class WorkupInfo(Out, frozen=True, kw_only=True):
     id: str
     name: str
     why: str
@@ -103,7 +105,7 @@ class WorkupInfo(BaseModel):
     stage: str
 
 
-class Pathway(PathwaySummary):
+class Pathway(PathwaySummary, frozen=True, kw_only=True):
     facts: list[FactOut]
     groups: list[PageOut]
     """The pages of several questions an interview may ask (`next_group` in a step)."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from candid.api.problems import Problem
+from candid.api.responses import documented, json_body
 from candid.api.schemas import (
     AssessRequest,
     CauseInfo,
@@ -24,6 +25,7 @@ from candid.api.schemas import (
 from candid.api.served import default_pathway, served_packs
 from candid.engine import Assessment, InterviewStep, assess
 from candid.engine import interview_step as step_on
+from candid.engine.assessment import CodeOut
 from candid.engine.compiled import compiled
 from candid.engine.explain import answer_label
 from candid.engine.present import group_text
@@ -47,14 +49,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _json(result: Assessment | InterviewStep) -> Response:
-    """The model encoded once, straight to bytes by pydantic-core, rather than validated and
-    encoded again by FastAPI's response model (the routes declare it for the OpenAPI
-    document)."""
-    body = result.__pydantic_serializer__.to_json(result, by_alias=True)
-    return Response(body, media_type="application/json")
-
-
 def served(request: Request, pathway: str) -> Pack:
     """A pathway this app serves (`CANDID_PATHWAYS`), or 404 naming the ones it does."""
     packs = served_packs(request)
@@ -63,19 +57,21 @@ def served(request: Request, pathway: str) -> Pack:
     return packs[pathway]
 
 
-@router.get("/pathways", response_model=list[PathwaySummary], responses=ERRORS)
-def pathways(request: Request, language: Language = "en") -> list[PathwaySummary]:
+@router.get("/pathways", responses=documented(list[PathwaySummary]) | ERRORS)
+def pathways(request: Request, language: Language = "en") -> Response:
     """Every pathway served here, each by the routes under `/v1/pathways/{id}`."""
-    return [
-        PathwaySummary(
-            id=pack.meta.id, version=pack.meta.version, title=pack.meta.title.get(language)
-        )
-        for pack in served_packs(request).values()
-    ]
+    return json_body(
+        [
+            PathwaySummary(
+                id=pack.meta.id, version=pack.meta.version, title=pack.meta.title.get(language)
+            )
+            for pack in served_packs(request).values()
+        ]
+    )
 
 
-@router.get("/pathways/{pathway}", response_model=Pathway, responses=ERRORS)
-def pathway(request: Request, pathway: str, language: Language = "en") -> Pathway:
+@router.get("/pathways/{pathway}", responses=documented(Pathway) | ERRORS)
+def pathway(request: Request, pathway: str, language: Language = "en") -> Response:
     pack = served(request, pathway)
     facts = []
     for fid, fact in pack.facts.items():
@@ -96,61 +92,63 @@ def pathway(request: Request, pathway: str, language: Language = "en") -> Pathwa
                 maximum=fact.maximum,
             )
         )
-    return Pathway(
-        id=pack.meta.id,
-        version=pack.meta.version,
-        title=pack.meta.title.get(language),
-        facts=facts,
-        groups=[
-            group_text(compiled(pack), gid, list(g.items), language)
-            for gid, g in pack.interview.groups.items()
-        ],
-        causes=[
-            CauseInfo(
-                id=c.id,
-                name=c.name.get(language),
-                site=c.site,
-                stage=c.stage,
-                explanation=c.explanation.get(language),
-                codes=[{"system": x.system, "code": x.code, "display": x.display} for x in c.codes],
-            )
-            for c in pack.causes.values()
-        ],
-        urgency_levels=[
-            LevelOut(
-                id=k, rank=v.rank, label=v.label.get(language), meaning=v.meaning.get(language)
-            )
-            for k, v in pack.urgency.levels.items()
-        ],
-        workup=[
-            WorkupInfo(
-                id=w.id,
-                name=w.name.get(language),
-                why=w.why.get(language),
-                tests_for=list(w.tests_for),
-                stage=w.stage,
-            )
-            for w in pack.workup.values()
-        ],
+    return json_body(
+        Pathway(
+            id=pack.meta.id,
+            version=pack.meta.version,
+            title=pack.meta.title.get(language),
+            facts=facts,
+            groups=[
+                group_text(compiled(pack), gid, list(g.items), language)
+                for gid, g in pack.interview.groups.items()
+            ],
+            causes=[
+                CauseInfo(
+                    id=c.id,
+                    name=c.name.get(language),
+                    site=c.site,
+                    stage=c.stage,
+                    explanation=c.explanation.get(language),
+                    codes=[
+                        CodeOut(system=x.system, code=x.code, display=x.display) for x in c.codes
+                    ],
+                )
+                for c in pack.causes.values()
+            ],
+            urgency_levels=[
+                LevelOut(
+                    id=k, rank=v.rank, label=v.label.get(language), meaning=v.meaning.get(language)
+                )
+                for k, v in pack.urgency.levels.items()
+            ],
+            workup=[
+                WorkupInfo(
+                    id=w.id,
+                    name=w.name.get(language),
+                    why=w.why.get(language),
+                    tests_for=list(w.tests_for),
+                    stage=w.stage,
+                )
+                for w in pack.workup.values()
+            ],
+        )
     )
 
 
 @router.post(
     "/pathways/{pathway}/assess",
-    response_model=Assessment,
-    responses=ERRORS,
+    responses=documented(Assessment) | ERRORS,
     summary="Assess facts on a pathway",
 )
 async def assess_on(request: Request, pathway: str, body: AssessRequest) -> Response:
     pack = served(request, pathway)
     result = assess(pack, body.facts, lang=body.language, skipped=body.skipped, detail=body.detail)
-    return _json(result)
+    return json_body(result)
 
 
 @router.post(
     "/pathways/{pathway}/interview",
-    response_model=InterviewStep,
-    responses=ERRORS,
+    responses=documented(InterviewStep) | ERRORS,
     summary="One interview step on a pathway",
 )
 async def interview_on(request: Request, pathway: str, body: StepRequest) -> Response:
@@ -158,37 +156,36 @@ async def interview_on(request: Request, pathway: str, body: StepRequest) -> Res
     causes and whether to stop. A few KB, for apps and forms that ask one page at a time and
     fetch the full report (`POST /v1/pathways/{pathway}/assess`) at the end."""
     step = step_on(served(request, pathway), body.facts, lang=body.language, skipped=body.skipped)
-    return _json(step)
+    return json_body(step)
 
 
 @router.post(
     "/pathways/{pathway}/explain",
-    response_model=Explanation,
-    responses=ERRORS,
+    responses=documented(Explanation) | ERRORS,
     summary="Explain one cause on a pathway",
 )
-async def explain_on(request: Request, pathway: str, body: ExplainRequest) -> Explanation:
+async def explain_on(request: Request, pathway: str, body: ExplainRequest) -> Response:
     """The evidence for and against one cause, with citations."""
-    return _explain(served(request, pathway), body)
+    return json_body(_explain(served(request, pathway), body))
 
 
-@router.post("/assess", response_model=Assessment, responses=ERRORS)
+@router.post("/assess", responses=documented(Assessment) | ERRORS)
 async def assess_default(request: Request, body: AssessRequest) -> Response:
     """Facts in, the full assessment out (urgency, sites, causes, workup, next question), on
     the default pathway."""
     return await assess_on(request, default_pathway(request), body)
 
 
-@router.post("/interview", response_model=InterviewStep, responses=ERRORS)
+@router.post("/interview", responses=documented(InterviewStep) | ERRORS)
 async def interview_step(request: Request, body: StepRequest) -> Response:
     """`/v1/pathways/{pathway}/interview` on the default pathway."""
     return await interview_on(request, default_pathway(request), body)
 
 
-@router.post("/explain", response_model=Explanation, responses=ERRORS)
-async def explain(request: Request, body: ExplainRequest) -> Explanation:
+@router.post("/explain", responses=documented(Explanation) | ERRORS)
+async def explain(request: Request, body: ExplainRequest) -> Response:
     """`/v1/pathways/{pathway}/explain` on the default pathway."""
-    return _explain(served(request, default_pathway(request)), body)
+    return json_body(_explain(served(request, default_pathway(request)), body))
 
 
 def _explain(pack: Pack, body: ExplainRequest) -> Explanation:

@@ -6,6 +6,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from msgspec.structs import asdict
+
 from candid.engine.assessment import Assessment, GroupOut, InterviewStep, QuestionOut
 from candid.engine.compiled import CompiledPack, compiled, with_assumptions
 from candid.engine.conditions import Facts, FactValue
@@ -126,7 +128,7 @@ def question_for(pack: Pack, fact_id: str, lang: str = "en") -> QuestionOut:
     """Any patient question, as the interview would ask it: for changing an earlier answer."""
     cp = compiled(pack)
     words = question_text(cp, texts(cp, lang), fact_id)
-    return QuestionOut(**dict(words), reason="change", expected_gain_bits=0.0)
+    return QuestionOut(**asdict(words), reason="change", expected_gain_bits=0.0)
 
 
 def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> GroupOut | None:
@@ -141,7 +143,7 @@ def group_for(pack: Pack, group_id: str, facts: Facts, lang: str = "en") -> Grou
     if len(items) < 2:
         return None
     page = group_text(cp, group_id, items, lang)
-    return GroupOut(**dict(page), reason="change", expected_change=0.0)
+    return GroupOut(**asdict(page), reason="change", expected_change=0.0)
 
 
 def form_applying(

@@ -3,23 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
 
 from candid.knowledge.models import Level
 
 FactValueOut = bool | int | str
+T = TypeVar("T")
 
 
-class Out(BaseModel):
-    # frozen: the parts that depend only on the pack and the language are built once and
-    # shared between assessments (candid.engine.present). forbid: a key the models do not
-    # know is a bug in the caller, not something to drop silently.
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+class Out(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Typed, not validated when built: the engine is the only writer, mypy checks what it
+    passes, and every assessment is built per request, so validating ~60 objects each time
+    would cost more than the engine's inference (docs/architecture.md, "The assessment").
+    Decoding (`read`) checks every type. frozen: the parts that depend only on the pack and
+    the language are built once and shared between assessments (candid.engine.present)."""
 
 
-class UrgencyOut(Out):
+class UrgencyOut(Out, frozen=True, kw_only=True):
     level: Level
     label: str
     meaning: str
@@ -36,7 +38,7 @@ class UrgencyOut(Out):
     """What to do until help comes (emergency advice), for this person."""
 
 
-class SiteOut(Out):
+class SiteOut(Out, frozen=True, kw_only=True):
     """Where the symptom may come from (a site the pathway declares), with its name."""
 
     site: str
@@ -44,7 +46,7 @@ class SiteOut(Out):
     probability: float
 
 
-class EvidenceOut(Out):
+class EvidenceOut(Out, frozen=True, kw_only=True):
     fact: str
     value: FactValueOut
     direction: str  # "for" or "against"
@@ -55,13 +57,13 @@ class EvidenceOut(Out):
     """The ratio was derived from the fact's baseline and the other causes, not written."""
 
 
-class CodeOut(Out):
+class CodeOut(Out, frozen=True, kw_only=True):
     system: str
     code: str
     display: str
 
 
-class CauseOut(Out):
+class CauseOut(Out, frozen=True, kw_only=True):
     id: str
     name: str
     probability: float
@@ -74,7 +76,7 @@ class CauseOut(Out):
     no_cause: bool = False
     """This entry is the chance that the checks find no cause, not a cause."""
     explanation: str
-    for_: list[str] = Field(alias="for", serialization_alias="for")
+    for_: list[str] = msgspec.field(name="for")
     against: list[str]
     evidence: list[EvidenceOut]
     what_can_be_done: list[str]
@@ -83,7 +85,7 @@ class CauseOut(Out):
     citations: list[str]
 
 
-class WorkupOut(Out):
+class WorkupOut(Out, frozen=True, kw_only=True):
     id: str
     name: str
     why: str
@@ -96,20 +98,20 @@ class WorkupOut(Out):
     citations: list[str]
 
 
-class StageOut(Out):
+class StageOut(Out, frozen=True, kw_only=True):
     id: str
     title: str
     description: str
     open: bool
 
 
-class OptionOut(Out):
+class OptionOut(Out, frozen=True, kw_only=True):
     value: FactValueOut
     label: str
     hint: str | None = None
 
 
-class FormQuestionOut(Out):
+class FormQuestionOut(Out, frozen=True, kw_only=True):
     """A question's words and answers, as a form page asks it."""
 
     fact: str
@@ -124,7 +126,7 @@ class FormQuestionOut(Out):
     """Whether to offer "I'm not sure" (false when an answer already says it)."""
 
 
-class QuestionOut(FormQuestionOut):
+class QuestionOut(FormQuestionOut, frozen=True, kw_only=True):
     """The next question, with why it was chosen."""
 
     reason: str
@@ -133,7 +135,7 @@ class QuestionOut(FormQuestionOut):
     """How much the answer is expected to change what the person is told (the choice's basis)."""
 
 
-class GroupItemOut(Out):
+class GroupItemOut(Out, frozen=True, kw_only=True):
     fact: str
     label: str
     question: FormQuestionOut | None = None
@@ -143,7 +145,7 @@ class GroupItemOut(Out):
     (the fact's `ask_when`, in the knowledge pack's condition grammar)."""
 
 
-class PageOut(Out):
+class PageOut(Out, frozen=True, kw_only=True):
     """Several questions on one page. `kind` "tick": yes/no questions, a ticked item is yes
     and an unticked one no. `kind` "form": each item is a question with its own answers."""
 
@@ -155,27 +157,27 @@ class PageOut(Out):
     items: list[GroupItemOut]
 
 
-class GroupOut(PageOut):
+class GroupOut(PageOut, frozen=True, kw_only=True):
     """The next page of several questions, with why it was chosen."""
 
     reason: str
     expected_change: float
 
 
-class ProgressOut(Out):
+class ProgressOut(Out, frozen=True, kw_only=True):
     answered: int
     """Questions answered so far (each fact once, "not sure" included)."""
     screens_left: int
     """The engine's estimate of the pages still to come, this one included."""
 
 
-class AssumptionOut(Out):
+class AssumptionOut(Out, frozen=True, kw_only=True):
     id: str
     facts: dict[str, FactValueOut]
     reason: str
 
 
-class Assessment(Out):
+class Assessment(Out, frozen=True, kw_only=True):
     pathway: str
     knowledge_version: str
     language: str
@@ -195,10 +197,11 @@ class Assessment(Out):
     sources: dict[str, str]
 
     def to_json_dict(self) -> dict[str, object]:
-        return self.model_dump(mode="json", by_alias=True)
+        data: dict[str, object] = msgspec.to_builtins(self)
+        return data
 
 
-class StepUrgencyOut(Out):
+class StepUrgencyOut(Out, frozen=True, kw_only=True):
     level: Level
     label: str
     interrupt: bool
@@ -208,7 +211,7 @@ class StepUrgencyOut(Out):
     """For each emergency sign the person was not sure of: what to do if it is there."""
 
 
-class StepQuestionOut(Out):
+class StepQuestionOut(Out, frozen=True, kw_only=True):
     """The next question when it is asked on its own page."""
 
     fact: str
@@ -222,13 +225,13 @@ class StepQuestionOut(Out):
     reason: str
 
 
-class StepCauseOut(Out):
+class StepCauseOut(Out, frozen=True, kw_only=True):
     id: str
     name: str
     probability: float
 
 
-class InterviewStep(Out):
+class InterviewStep(Out, frozen=True, kw_only=True):
     """One step of the interview, without the report: for an app or a form that asks the
     questions and fetches the full assessment (`POST /v1/assess`) at the end."""
 
@@ -246,3 +249,16 @@ class InterviewStep(Out):
     progress: ProgressOut
     should_stop: bool
     """Nothing left is worth asking, or an emergency interrupts: fetch the report."""
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def to_json(out: Out | list[Out]) -> bytes:
+    """The JSON the API sends, encoded in one pass."""
+    return _ENCODER.encode(out)
+
+
+def read(data: bytes | str, shape: type[T]) -> T:
+    """An output read back from its JSON, every type checked: how a client sees it."""
+    return msgspec.json.decode(data, type=shape, strict=True)

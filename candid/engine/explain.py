@@ -93,11 +93,9 @@ def evidence_by_cause(
 
 
 def prior_reason(cp: CompiledPack, p: float, lang: str) -> str | None:
-    """Where a cause starts for this person, from its prior `p` (None when impossible)."""
-    memo = cp.memo.setdefault("prior_reasons", {})
-    key = (p, lang)
-    if key not in memo:  # priors come from a few pack values, so this is built a few times
-        pct = f"{p * 100:.0f}%" if p >= 0.01 else "<1%"
-        memo[key] = cp.pack.words.starting_odds.get(lang).format(percent=pct) if p > 0 else None
-    found: str | None = memo[key]
-    return found
+    """Where a cause starts for this person, from its prior `p` (None when impossible).
+    Priors come from a few pack values, so `present` keeps what this returns per language."""
+    if p <= 0:
+        return None
+    pct = f"{p * 100:.0f}%" if p >= 0.01 else "<1%"
+    return cp.pack.words.starting_odds.get(lang).format(percent=pct)

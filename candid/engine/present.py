@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from msgspec.structs import asdict
+
 from candid.engine.assessment import (
     Assessment,
     AssumptionOut,
@@ -110,6 +112,8 @@ class Texts:
     pages: dict[tuple[str, tuple[str, ...]], PageOut] = field(default_factory=dict)
     """(group, its questions shown) -> the page (`group_text`); at most `PAGES_KEPT`."""
     assumptions: dict[str, tuple[AssumptionOut, list[str]]] = field(default_factory=dict)
+    prior_reasons: dict[float, str] = field(default_factory=dict)
+    """A prior -> where a cause starts (`explain.prior_reason`); priors are a few pack values."""
 
 
 PAGES_KEPT = 1024
@@ -365,9 +369,10 @@ def _assumption(cp: CompiledPack, tx: Texts, inference_id: str) -> tuple[Assumpt
 
 def _codes(cp: CompiledPack, cid: str, facts: Facts, coded: list[CodeOut]) -> list[CodeOut]:
     """The cause's codes that apply to this person (a code may carry a `when`)."""
-    return [
-        d for d, when in zip(coded, cp.code_tests[cid], strict=True) if when is None or when(facts)
-    ]
+    tests = cp.code_tests[cid]
+    if not any(tests):
+        return coded  # shared: the list is never changed once built
+    return [d for d, when in zip(coded, tests, strict=True) if when is None or when(facts)]
 
 
 def _causes(
@@ -388,7 +393,11 @@ def _causes(
         likely = p >= threshold
         text = tx.causes[k]
         full = likely or detail == "all"
-        start = prior_reason(cp, prior[k], tx.lang)
+        start = tx.prior_reasons.get(prior[k])
+        if start is None:
+            start = prior_reason(cp, prior[k], tx.lang) or ""
+            if len(tx.prior_reasons) < MEMO_LIMIT:
+                tx.prior_reasons[prior[k]] = start
         reasons = [start] if start else []
         items: list[EvidenceOut] = []
         against: list[str] = []
@@ -455,7 +464,7 @@ def _question(cp: CompiledPack, tx: Texts, choice: Choice | None) -> QuestionOut
     if choice is None:
         return None
     return QuestionOut(
-        **dict(question_text(cp, tx, choice.fact)),
+        **asdict(question_text(cp, tx, choice.fact)),
         reason=choice.reason,
         expected_gain_bits=round(choice.expected_gain_bits, 4),
         expected_change=round(choice.expected_change, 4),
@@ -466,7 +475,7 @@ def _group(cp: CompiledPack, tx: Texts, choice: Choice | None) -> GroupOut | Non
     if choice is None or choice.group is None:
         return None
     return GroupOut(
-        **dict(group_text(cp, choice.group, choice.facts, tx.lang)),
+        **asdict(group_text(cp, choice.group, choice.facts, tx.lang)),
         reason=choice.reason,
         expected_change=round(choice.expected_change, 4),
     )
