@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 
 from candid.engine import Assessment, assess
+from candid.engine.assessment import to_json
 from candid.knowledge.loader import load_pack
 
 app = FastAPI()
@@ -26,7 +27,7 @@ sized_app = FastAPI()
 # One real assessment, as the API returns it by default.
 SAMPLE_FACTS = {"age": 24, "hormonal_contraception": "combined"}
 SAMPLE = assess(load_pack(), SAMPLE_FACTS, detail="likely")
-SIZED = SAMPLE.model_dump_json(by_alias=True).encode()
+SIZED = to_json(SAMPLE)
 
 
 @sized_app.post("/v1/assess")
