@@ -1,10 +1,12 @@
-"""Conditions compiled to closures.
+"""Conditions compiled once per pack.
 
 Priors, urgency rules, workup and the interview all test conditions on every assessment, so
-they are compiled once per pack instead of being interpreted from the pydantic tree each time.
-Two flavours: `holds` (unknown facts make a comparison false) and `status` (three-valued:
-True, False or None for "depends on an unanswered question"), which the interview uses to see
-which red flags are still open.
+they are compiled once instead of being interpreted from the pydantic tree each time.
+Two flavours: `compile_test` (unknown facts make a comparison false), compiled to one Python
+expression, and `compile_status` (three-valued: True, False or None for "depends on an
+unanswered question"), closures, which the interview uses to see which red flags are still
+open. `tests/test_conditions.py` checks each against the other on every condition of every
+pack.
 """
 
 from __future__ import annotations
@@ -129,30 +131,56 @@ def _fact_status(name: str, m: Matcher) -> Reach:
 
 def compile_test(cond: Condition) -> Test:
     """Two-valued: a comparison on an unknown fact is false; `known: false` is how to test
-    for an unanswered question."""
-    if cond.always and not cond.facts and not cond.any_of and not cond.none_of:
-        return lambda facts: True
-    fact_tests: list[tuple[str, Callable[[FactValue], bool], bool | None]] = [
-        (name, _matcher(m), m.known) for name, m in cond.facts.items()
-    ]
-    any_tests = [compile_test(c) for c in cond.any_of]
-    none_tests = [compile_test(c) for c in cond.none_of]
+    for an unanswered question.
 
-    def test(facts: Facts) -> bool:
-        for name, check, known in fact_tests:
-            value = facts.get(name)
-            if value is None:
-                if known is False:
-                    continue
-                return False
-            if known is False or not check(value):
-                return False
-        if any_tests:
-            for t in any_tests:
-                if t(facts):
-                    break
-            else:
-                return False
-        return not none_tests or not any(t(facts) for t in none_tests)
+    Written out as one Python expression and compiled, rather than as nested closures: the
+    interview tests these conditions a few hundred times per step, and a flat expression
+    runs them at about twice the speed. Values from the pack enter as bound constants,
+    never as source text; only fact names (identifiers, checked by the pack's grammar) are
+    written in, through `repr`."""
+    consts: dict[str, object] = {}
 
+    def const(value: object) -> str:
+        name = f"_c{len(consts)}"
+        consts[name] = value
+        return name
+
+    source = f"def test(facts):\n    get = facts.get\n    return {_test_source(cond, const)}\n"
+    namespace: dict[str, object] = dict(consts)
+    exec(compile(source, "<condition>", "exec"), namespace)  # values bound, never written in
+    test = namespace["test"]
+    assert callable(test)
     return test
+
+
+def _test_source(cond: Condition, const: Callable[[object], str]) -> str:
+    if cond.always and not cond.facts and not cond.any_of and not cond.none_of:
+        return "True"
+    parts = [_fact_source(name, m, const) for name, m in cond.facts.items()]
+    if cond.any_of:
+        parts.append("(" + " or ".join(_test_source(c, const) for c in cond.any_of) + ")")
+    if cond.none_of:
+        parts.append("not (" + " or ".join(_test_source(c, const) for c in cond.none_of) + ")")
+    return "(" + " and ".join(parts) + ")" if parts else "True"
+
+
+def _fact_source(name: str, m: Matcher, const: Callable[[object], str]) -> str:
+    """One fact's comparison, as `_matcher` checks it: types are compared as well as values
+    (True must not match 1)."""
+    if m.known is False:
+        return f"(get({name!r}) is None)"
+    checks = []
+    if m.eq is not None:
+        checks.append(f"type(v) is {const(type(m.eq))} and v == {const(m.eq)}")
+    if m.in_ is not None:
+        checks.append(f"(type(v), v) in {const(_typed(list(m.in_)))}")
+    if m.not_in is not None:
+        checks.append(f"(type(v), v) not in {const(_typed(list(m.not_in)))}")
+    bounds = [
+        f"v {op} {const(bound)}"
+        for bound, op in ((m.gte, ">="), (m.gt, ">"), (m.lte, "<="), (m.lt, "<"))
+        if bound is not None
+    ]
+    if bounds:
+        checks.append("type(v) is int and " + " and ".join(bounds))
+    return f"((v := get({name!r})) is not None" + "".join(f" and {c}" for c in checks) + ")"
