@@ -270,3 +270,14 @@ def test_every_interview_step_crosses_the_wire_in_3_kb(client: TestClient) -> No
                     assert r.status_code == 200
                     wire = max(wire, r.num_bytes_downloaded)
     assert wire <= 3 * 1024 < plain
+
+
+def test_the_document_requires_every_field_the_api_always_sends(client: TestClient) -> None:
+    """Every response field is sent, defaults included, so a client generated from the
+    document gets no optional types for fields that are always there."""
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    sent = client.post("/v1/assess", json={"facts": {"age": 30}}).json()
+    assert set(schemas["Assessment"]["required"]) == set(sent)
+    assert set(schemas["CauseOut"]["required"]) == set(sent["causes"][0])
+    assert set(schemas["UrgencyOut"]["required"]) == set(sent["urgency"])

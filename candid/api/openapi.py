@@ -161,7 +161,11 @@ def install(app: FastAPI, pack: Pack, packs: list[Pack]) -> None:
                 routes=app.routes,
             )
             schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-            schemas.update(responses.components())
+            replies = responses.components()
+            clash = sorted(set(schemas) & set(replies))
+            if clash:  # a pydantic model and a struct of one name: one would hide the other
+                raise ValueError(f"OpenAPI schema names used twice: {', '.join(clash)}")
+            schemas.update(replies)
             _per_pathway(spec, packs)
             for name in REQUEST_BODIES:
                 if name in schemas:

@@ -40,4 +40,9 @@ def documented(shape: object) -> dict[int | str, dict[str, Any]]:
 def components() -> dict[str, Any]:
     """The schemas the documented shapes refer to, for `components.schemas`."""
     _, found = msgspec.json.schema_components(list(_SHAPES), ref_template=REF)
+    for schema in found.values():
+        # Every field is always sent, defaults included; msgspec lists only the fields
+        # without a default as required, which would make clients treat them as optional.
+        if "properties" in schema:
+            schema["required"] = list(schema["properties"])
     return dict(found)
