@@ -136,7 +136,7 @@ def compile_test(cond: Condition) -> Test:
     Written out as one Python expression and compiled, rather than as nested closures: the
     interview tests these conditions a few hundred times per step, and a flat expression
     runs them at about twice the speed. Values from the pack enter as bound constants,
-    never as source text; only fact names (identifiers, checked by the pack's grammar) are
+    never as source text; only fact names (the pack's own, checked when it loads) are
     written in, through `repr`. Kept by value (at most `TESTS_KEPT`): the pages test a few
     pack conditions on every request, and compiling costs about 60 µs."""
     key = cond.model_dump_json()
