@@ -101,9 +101,10 @@ def _edges(pack: Pack, conditions: list[Condition]) -> st.SearchStrategy[dict[st
 def test_the_compiled_test_agrees_with_the_three_valued_status(
     pack: Pack, data: st.DataObject
 ) -> None:
-    """The two compilers are written apart (one as generated source, one as closures), so
-    each checks the other on every condition of every pack: whenever the three-valued status
-    is settled, the two-valued test says the same."""
+    """The two compilers share how a value is checked but combine parts and treat unknown
+    facts apart (one as generated source, one as closures), so each checks the other on
+    every condition of every pack: whenever the three-valued status is settled, the
+    two-valued test says the same."""
     conditions = _conditions(pack)
     assert len(conditions) > 50
     facts = data.draw(st.one_of(facts_strategy(pack), _edges(pack, conditions)))
@@ -111,3 +112,18 @@ def test_the_compiled_test_agrees_with_the_three_valued_status(
         status = compile_status(cond)(facts)
         if status is not None:
             assert compile_test(cond)(facts) is status, cond
+
+
+@pytest.mark.parametrize(
+    ("matcher", "holds_at"),
+    [({"gte": 40}, [40, 41]), ({"gt": 40}, [41]), ({"lte": 40}, [39, 40]), ({"lt": 40}, [39])],
+)
+def test_a_bound_includes_its_edge_only_when_it_says_so(
+    matcher: dict[str, int], holds_at: list[int]
+) -> None:
+    """An age limit in a rule is read as written: "40 or over" takes in 40, "over 40" does
+    not, in both flavours."""
+    cond = Condition.model_validate({"age": matcher})
+    for age in (39, 40, 41):
+        assert compile_test(cond)({"age": age}) is (age in holds_at)
+        assert compile_status(cond)({"age": age}) is (age in holds_at)

@@ -5,13 +5,13 @@ they are compiled once instead of being interpreted from the pydantic tree each 
 Two flavours: `compile_test` (unknown facts make a comparison false), compiled to one Python
 expression, and `compile_status` (three-valued: True, False or None for "depends on an
 unanswered question"), closures, which the interview uses to see which red flags are still
-open. `tests/test_conditions.py` checks each against the other on every condition of every
-pack.
+open. Both check a value with the same generated source (`_checks_source`); they differ in
+how they treat unknown facts and combine parts, and `tests/test_conditions.py` checks each
+against the other on every condition of every pack.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
 
 from candid.knowledge.models import Condition, Matcher
@@ -30,35 +30,14 @@ def _typed(values: list[FactValue]) -> frozenset[tuple[type, FactValue]]:
 
 
 def _matcher(m: Matcher) -> Callable[[FactValue], bool]:
-    """One closure per matcher, specialised to the checks it has: conditions are tested a
-    hundred times per assessment, and a generic chain of checks is most of that cost."""
-    checks: list[Callable[[FactValue], bool]] = []
-    if m.eq is not None:
-        eq, eq_type = m.eq, type(m.eq)  # typed, like `_typed`
-        checks.append(lambda v: type(v) is eq_type and v == eq)
-    if m.in_ is not None:
-        allowed = _typed(list(m.in_))
-        checks.append(lambda v: (type(v), v) in allowed)
-    if m.not_in is not None:
-        banned = _typed(list(m.not_in))
-        checks.append(lambda v: (type(v), v) not in banned)
-    bounds = [
-        (bound, compare)
-        for bound, compare in (
-            (m.gte, operator.ge),
-            (m.gt, operator.gt),
-            (m.lte, operator.le),
-            (m.lt, operator.lt),
-        )
-        if bound is not None
-    ]
-    if bounds:
-        checks.append(
-            lambda v: type(v) is int and all(compare(v, bound) for bound, compare in bounds)
-        )
-    if len(checks) == 1:
-        return checks[0]
-    return lambda v: all(check(v) for check in checks)
+    """One matcher's checks on a known value, compiled from the same source as
+    `compile_test` writes them (`_checks_source`), so both flavours mean the same thing."""
+    consts: dict[str, object] = {}
+    checks = _checks_source(m, _binder(consts))
+    body = " and ".join(checks) if checks else "True"
+    check = eval(compile(f"lambda v: {body}", "<matcher>", "eval"), consts)  # values bound
+    assert callable(check)
+    return check  # type: ignore[no-any-return]
 
 
 def _either(subs: list[Reach], *, negate: bool) -> Reach:
@@ -152,14 +131,20 @@ TESTS_KEPT = 4096
 _TESTS: dict[str, Test] = {}
 
 
-def _compile_test(cond: Condition) -> Test:
-    consts: dict[str, object] = {}
+def _binder(consts: dict[str, object]) -> Callable[[object], str]:
+    """Binds a pack value as a constant of the generated code and returns its name."""
 
     def const(value: object) -> str:
         name = f"_c{len(consts)}"
         consts[name] = value
         return name
 
+    return const
+
+
+def _compile_test(cond: Condition) -> Test:
+    consts: dict[str, object] = {}
+    const = _binder(consts)
     source = f"def test(facts):\n    get = facts.get\n    return {_test_source(cond, const)}\n"
     namespace: dict[str, object] = dict(consts)
     exec(compile(source, "<condition>", "exec"), namespace)  # values bound, never written in
@@ -180,10 +165,16 @@ def _test_source(cond: Condition, const: Callable[[object], str]) -> str:
 
 
 def _fact_source(name: str, m: Matcher, const: Callable[[object], str]) -> str:
-    """One fact's comparison, as `_matcher` checks it: types are compared as well as values
-    (True must not match 1)."""
+    """One fact's comparison: unknown fails it, unless it asks `known: false`."""
     if m.known is False:
         return f"(get({name!r}) is None)"
+    checks = _checks_source(m, const)
+    return f"((v := get({name!r})) is not None" + "".join(f" and {c}" for c in checks) + ")"
+
+
+def _checks_source(m: Matcher, const: Callable[[object], str]) -> list[str]:
+    """A matcher's checks on a known value `v`, as Python source: types are compared as
+    well as values (True must not match 1; `_typed`)."""
     checks = []
     if m.eq is not None:
         checks.append(f"type(v) is {const(type(m.eq))} and v == {const(m.eq)}")
@@ -198,4 +189,4 @@ def _fact_source(name: str, m: Matcher, const: Callable[[object], str]) -> str:
     ]
     if bounds:
         checks.append("type(v) is int and " + " and ".join(bounds))
-    return f"((v := get({name!r})) is not None" + "".join(f" and {c}" for c in checks) + ")"
+    return checks
