@@ -7,13 +7,16 @@ an assessment from the cost of moving a response of that size.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from candid.engine import Assessment, assess
+from candid.engine import Assessment, InterviewStep, assess, interview_step
 from candid.engine.assessment import to_json
 from candid.knowledge.loader import load_pack
 
+ROOT = Path(__file__).resolve().parents[1]
 app = FastAPI()
 FIXED = {"ok": True, "level": "routine", "causes": [{"id": "cervical_ectropion", "p": 0.4}]}
 
@@ -46,4 +49,28 @@ def candid_without_engine() -> FastAPI:
         return SAMPLE
 
     setattr(v1, "assess", no_engine)  # noqa: B010  # this process only
+    return candid_app.create_app()
+
+
+def candid_interview_without_engine() -> FastAPI:
+    """The same for `POST /v1/interview`: Candid's app with the interview step replaced by
+    one fixed, precomputed step (the first public vignette's, after its first page). Its
+    throughput is the most any interview engine behind this app could reach, so it says
+    whether a throughput goal is within the engine's reach at all."""
+    from candid.api import app as candid_app
+    from candid.api import v1
+    from candid.evaluation.interview import converse
+    from candid.evaluation.vignettes import load_vignettes
+
+    pack = load_pack()
+    case = load_vignettes(ROOT / "vignettes")[0]
+    truth = {k: v for k, v in case.facts.items() if pack.facts[k].asked_by == "patient"}
+    talk = converse(pack, truth)
+    first = {f: talk.facts[f] for f in talk.pages[0] if f in talk.facts}
+    fixed = interview_step(pack, first)
+
+    def no_engine(*args: object, **kwargs: object) -> InterviewStep:
+        return fixed
+
+    setattr(v1, "step_on", no_engine)  # noqa: B010  # this process only
     return candid_app.create_app()
