@@ -95,12 +95,15 @@ def _decide(
     answered = sum(1 for f in facts if f not in deployed) + sum(
         1 for s in set(skipped) if s not in facts
     )
-    unsure = tuple(
-        r.id
-        for r in cp.pack.urgency.rules
-        if r.if_unsure is not None
-        and not tri.is_emergency
-        and r.when.fact_names() <= set(skipped) - set(facts)
+    gone = set(skipped) - facts.keys()
+    unsure = (
+        ()
+        if tri.is_emergency
+        else tuple(
+            r.id
+            for r in cp.pack.urgency.rules
+            if r.if_unsure is not None and r.when.fact_names() <= gone
+        )
     )
     return _Decided(effective, assumed, post, tri, choice, answered, unsure)
 

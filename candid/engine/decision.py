@@ -413,7 +413,7 @@ class WhatIfBatch:
         """The first TOP causes of every row (`told_from`), -1 where there are fewer."""
         cp = self.cp
         order = np.argsort(-probability, axis=1, kind="stable")
-        if not any(f in cp.clinician_facts for f in self.effective):
+        if cp.clinician_facts.isdisjoint(self.effective):
             # `ranking`: a cause moved down to its `before_evaluation_rank`, never up. In the
             # rows where it moves, each cause is given the slot it ends in and the row is
             # sorted by slot.

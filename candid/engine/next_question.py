@@ -119,7 +119,7 @@ def could_raise_urgency(
         if rule.rank <= rank:
             break  # most urgent first: none of the rest is more urgent
         if never is None:
-            never = frozenset(f for f in cp.pack.facts if f not in effective and f not in can_ask)
+            never = frozenset(cp.pack.facts.keys() - effective.keys()).difference(can_ask)
         if rule.reach(effective, never) is not None:
             continue
         for fid in rule.facts:

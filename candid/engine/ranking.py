@@ -14,7 +14,7 @@ def ranking(cp: CompiledPack, facts: Facts, post: Posterior) -> list[int]:
     """Causes by probability; before any exam or test result, a cause with a
     `before_evaluation_rank` is moved down to that position (never up)."""
     order: list[int] = np.argsort(-post.probability, kind="stable").tolist()
-    if any(f in cp.clinician_facts for f in facts):
+    if not cp.clinician_facts.isdisjoint(facts):
         return order
     for k, position in cp.before_evaluation_rank.items():
         current = order.index(k)

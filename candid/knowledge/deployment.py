@@ -15,11 +15,22 @@ from collections.abc import Iterable, Mapping
 from candid.knowledge.models import Fact, Pack
 
 _chosen: dict[str, str] = {}
+_PACKS_KEPT = 16
+_declared: dict[int, tuple[Pack, dict[str, Fact]]] = {}
+"""Each pack's deployment facts, found once: `chosen` runs on every assessment, and a pack
+has a hundred facts and one or two of these. The pack is kept with them, so its id is not
+reused while the entry stands."""
 
 
 def deployment_facts(pack: Pack) -> dict[str, Fact]:
     """The facts of `pack` that the deployment sets."""
-    return {fid: f for fid, f in pack.facts.items() if f.asked_by == "deployment"}
+    found = _declared.get(id(pack))
+    if found is None or found[0] is not pack:
+        found = (pack, {fid: f for fid, f in pack.facts.items() if f.asked_by == "deployment"})
+        if len(_declared) >= _PACKS_KEPT:
+            _declared.clear()  # a process serves a few packs; the tests make many
+        _declared[id(pack)] = found
+    return dict(found[1])
 
 
 def problems(
