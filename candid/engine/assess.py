@@ -92,10 +92,8 @@ def _decide(
     post = posterior(cp, effective)
     tri = triage(cp, effective)
     choice = next_question(cp, given, post, tri, skipped, gain=gain)
-    answered = sum(1 for f in facts if f not in deployed) + sum(
-        1 for s in set(skipped) if s not in facts
-    )
     gone = set(skipped) - facts.keys()
+    answered = sum(1 for f in facts if f not in deployed) + len(gone)
     unsure = (
         ()
         if tri.is_emergency
